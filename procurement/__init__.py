@@ -1,0 +1,1 @@
+"""The platform: app factory, settings, CLI, identity and roles, audit log, pages."""

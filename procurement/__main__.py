@@ -1,0 +1,4 @@
+"""Allows `python -m procurement`."""
+from procurement.cli import main
+
+main()

@@ -1,0 +1,117 @@
+"""The Litestar application: ``create_app(settings)`` builds it, nothing imports it.
+
+Composition root: this is the one place that knows every controller, every scheduled
+recheck and every long-lived part, and wires them together.
+"""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator
+
+from litestar import Litestar
+from litestar.config.compression import CompressionConfig
+from litestar.contrib.jinja import JinjaTemplateEngine
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.middleware import DefineMiddleware
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
+from litestar.static_files import create_static_files_router
+from litestar.template.config import TemplateConfig
+
+from procurement.audit.controllers import AuditEntryController, AuditProofController
+from procurement.audit.pages import AuditPages
+from procurement.clock import Clock
+from procurement.identity.controllers import AuthController, MeController, OrganisationController, UserController
+from procurement.identity.pages import AccountPages, LoginPages, RegistrationPages, UserPages
+from procurement.jobs import build_registry
+from procurement.observability import configure_logging
+from procurement.paths import PROJECT_ROOT
+from procurement.platform import Platform
+from procurement.scheduler.runner import SchedulerRunner
+from procurement.settings import Settings
+from procurement.web.deps import provide_actor, provide_optional_actor, provide_platform, provide_session
+from procurement.web.guards import csrf_protect
+from procurement.web.middleware import RequestContextMiddleware
+from procurement.web.pages import HomePage, PreferencePages
+from procurement.web.problems import EXCEPTION_HANDLERS
+from procurement.web.system import SystemController
+from procurement.web.templating import make_environment
+
+API_DESCRIPTION = """\
+电子招标投标与政府采购平台 API — the API of the electronic procurement and bidding platform.
+
+Authenticate with `POST /api/auth/login`, then send `Authorization: Bearer <token>`.
+Errors are RFC 9457 problem details (`application/problem+json`) with field paths.
+"""
+
+
+class _Metrics(PrometheusController):
+    path = "/metrics"
+
+
+def create_app(settings: Settings | None = None, *, clock: Clock | None = None, run_scheduler: bool | None = None) -> Litestar:
+    settings = settings or Settings.from_env()
+    configure_logging(settings.log_level, json_lines=settings.log_json)
+    platform = Platform.build(settings, clock=clock)
+    runner = SchedulerRunner(platform, build_registry(), poll_seconds=settings.scheduler_poll_seconds)
+    schedule = settings.scheduler_enabled if run_scheduler is None else run_scheduler
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        if schedule:
+            await runner.start()
+        try:
+            yield
+        finally:
+            await runner.stop()
+            await platform.close()
+
+    return Litestar(
+        route_handlers=[
+            SystemController,
+            AuthController,
+            MeController,
+            OrganisationController,
+            UserController,
+            AuditProofController,
+            AuditEntryController,
+            HomePage,
+            PreferencePages,
+            LoginPages,
+            RegistrationPages,
+            AccountPages,
+            UserPages,
+            AuditPages,
+            _Metrics,
+            create_static_files_router(path="/static", directories=[PROJECT_ROOT / "templates" / "static"], include_in_schema=False),
+        ],
+        dependencies={
+            "platform": Provide(provide_platform, sync_to_thread=False),
+            "session": Provide(provide_session),
+            "actor": Provide(provide_actor, sync_to_thread=False),
+            "optional_actor": Provide(provide_optional_actor, sync_to_thread=False),
+        },
+        guards=[csrf_protect],
+        middleware=[
+            DefineMiddleware(RequestContextMiddleware, platform=platform),
+            PrometheusConfig(app_name="procurement", group_path=True).middleware,
+        ],
+        exception_handlers=EXCEPTION_HANDLERS,
+        template_config=TemplateConfig(instance=JinjaTemplateEngine.from_environment(make_environment())),
+        openapi_config=OpenAPIConfig(
+            title="Procurement platform",
+            version="0.1.0",
+            description=API_DESCRIPTION,
+            path="/schema",
+            render_plugins=[SwaggerRenderPlugin()],
+        ),
+        compression_config=CompressionConfig(backend="gzip", minimum_size=1024),
+        request_max_body_size=settings.max_body_bytes,
+        state=State({"platform": platform, "scheduler": runner}),
+        logging_config=None,  # ours (JSON lines with request ids) is set up above
+        lifespan=[lifespan],
+        debug=False,
+    )

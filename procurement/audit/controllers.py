@@ -1,0 +1,104 @@
+"""Audit API: checkpoints and proofs for anyone; the entries themselves for supervisors."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from litestar import Controller, get
+from litestar.params import Parameter
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from procurement.audit import chain, schemas
+from procurement.audit import service as audit
+from procurement.audit.models import AuditCheckpoint, AuditEntry
+from procurement.errors import NotFound
+from procurement.identity.models import Role
+from procurement.web.guards import requires_roles
+
+
+def checkpoint_public(cp: AuditCheckpoint) -> schemas.CheckpointPublic:
+    return schemas.CheckpointPublic(
+        tree_size=cp.tree_size,
+        root_hash=cp.root_hash,
+        signed_at=cp.signed_at,
+        key_id=cp.key_id,
+        signature=cp.signature,
+        signed_text=chain.checkpoint_text(cp.tree_size, bytes.fromhex(cp.root_hash), cp.signed_at).decode(),
+    )
+
+
+def entry_public(entry: AuditEntry) -> schemas.EntryPublic:
+    return schemas.EntryPublic(**{**audit.entry_fields(entry), "details": json.loads(entry.details)})
+
+
+class AuditProofController(Controller):
+    path = "/api/audit"
+    tags = ["Audit"]
+
+    @get("/checkpoints/latest", summary="The newest signed checkpoint (tree size, Merkle root, time, signature)")
+    async def latest(self, session: AsyncSession) -> schemas.CheckpointPublic:
+        cp = await audit.latest_checkpoint(session)
+        if cp is None:
+            raise NotFound("no checkpoint has been signed yet")
+        return checkpoint_public(cp)
+
+    @get(
+        "/proofs/inclusion",
+        summary="Inclusion proof of an entry in a signed checkpoint",
+        description="Reveals hashes only. Verify with RFC 9162 §2.1.3.2 against the checkpoint's root.",
+    )
+    async def inclusion(
+        self,
+        session: AsyncSession,
+        seq: int = Parameter(ge=1, description="the entry's sequence number"),
+        tree_size: int | None = Parameter(default=None, ge=1, description="a signed checkpoint's size; newest if omitted"),
+    ) -> schemas.InclusionProofPublic:
+        proof = await audit.inclusion_proof(session, seq, tree_size)
+        return schemas.InclusionProofPublic(**proof.__dict__)
+
+    @get("/proofs/consistency", summary="Consistency proof between two signed checkpoints (RFC 9162 §2.1.4)")
+    async def consistency(
+        self,
+        session: AsyncSession,
+        old_size: int = Parameter(ge=1),
+        new_size: int = Parameter(ge=1),
+    ) -> schemas.ConsistencyProofPublic:
+        path = await audit.consistency_proof(session, old_size, new_size)
+        return schemas.ConsistencyProofPublic(old_size=old_size, new_size=new_size, path=path)
+
+
+class AuditEntryController(Controller):
+    path = "/api/audit/entries"
+    tags = ["Audit"]
+    guards = [requires_roles(Role.supervisor)]
+
+    @get(summary="Search the audit log (supervisors), newest first")
+    async def search(
+        self,
+        session: AsyncSession,
+        actor_id: int | None = Parameter(default=None),
+        organisation_id: int | None = Parameter(default=None),
+        subject_type: str | None = Parameter(default=None, max_length=64),
+        subject_id: str | None = Parameter(default=None, max_length=64),
+        action: str | None = Parameter(default=None, max_length=64, description="exact, or a prefix ending in '.'"),
+        since: datetime | None = Parameter(default=None),
+        until: datetime | None = Parameter(default=None),
+        before_seq: int | None = Parameter(default=None, ge=1),
+        limit: int = Parameter(default=50, ge=1, le=500),
+    ) -> schemas.EntryPage:
+        flt = audit.EntryFilter(actor_id, organisation_id, subject_type, subject_id, action, since, until, limit, before_seq)
+        rows, total = await audit.search(session, flt)
+        return schemas.EntryPage(
+            total=total,
+            entries=[entry_public(e) for e in rows],
+            next_before_seq=rows[-1].seq if len(rows) == limit else None,
+        )
+
+    @get("/{seq:int}", summary="One audit entry (supervisors)")
+    async def one(self, seq: int, session: AsyncSession) -> schemas.EntryPublic:
+        entry = (await session.execute(select(AuditEntry).where(AuditEntry.seq == seq))).scalar_one_or_none()
+        if entry is None:
+            raise NotFound("no audit entry %(seq)s", seq=seq)
+        return entry_public(entry)

@@ -1,0 +1,54 @@
+"""The supervisors' audit log page: browse and filter."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from litestar import Controller, Request, get
+from litestar.params import Parameter
+from litestar.response import Template
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from procurement.audit import service as audit
+from procurement.identity.models import Role
+from procurement.web.guards import requires_roles
+from procurement.web.pages import page
+
+PAGE_SIZE = 50
+
+
+class AuditPages(Controller):
+    tags = ["Pages"]
+    guards = [requires_roles(Role.supervisor)]
+
+    @get("/audit", summary="Audit log (supervisors)")
+    async def log(
+        self,
+        request: Request,
+        session: AsyncSession,
+        actor_id: int | None = Parameter(default=None),
+        organisation_id: int | None = Parameter(default=None),
+        subject_type: str | None = Parameter(default=None, max_length=64),
+        subject_id: str | None = Parameter(default=None, max_length=64),
+        action: str | None = Parameter(default=None, max_length=64),
+        since: datetime | None = Parameter(default=None),
+        until: datetime | None = Parameter(default=None),
+        before_seq: int | None = Parameter(default=None, ge=1),
+    ) -> Template:
+        flt = audit.EntryFilter(
+            actor_id, organisation_id, subject_type or None, subject_id or None, action or None, since, until, PAGE_SIZE, before_seq
+        )
+        entries, total = await audit.search(session, flt)
+        latest = await audit.latest_checkpoint(session)
+        return page(
+            request,
+            "audit/log.html",
+            entries=entries,
+            total=total,
+            checkpoint=latest,
+            filters={
+                "actor_id": actor_id or "", "organisation_id": organisation_id or "", "subject_type": subject_type or "",
+                "subject_id": subject_id or "", "action": action or "",
+            },
+            next_before_seq=entries[-1].seq if len(entries) == PAGE_SIZE else None,
+        )

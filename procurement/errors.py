@@ -1,0 +1,86 @@
+"""Domain errors: each carries its HTTP status and a message that names the rule.
+
+Services raise these; the app turns them into RFC 9457 problem details (API) or an error
+page (HTML). Messages are shown to users, so they say what was wrong and what the rule is.
+A message is an English template with named parameters (``"must be at least
+%(n)s characters"``): the API sends it filled in, pages translate the template first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class FieldError:
+    field: str  # a path such as "body.uscc"
+    template: str
+    params: tuple[tuple[str, object], ...] = ()
+
+    @property
+    def message(self) -> str:
+        return self.template % dict(self.params) if self.params else self.template
+
+
+class DomainError(Exception):
+    status = 400
+    slug = "bad-request"
+    title = "Bad request"
+
+    def __init__(self, template: str, *, errors: list[FieldError] | None = None, **params: object) -> None:
+        self.template = template
+        self.params = params
+        self.detail = template % params if params else template
+        super().__init__(self.detail)
+        self.errors = errors or []
+
+
+class InvalidInput(DomainError):
+    status = 422
+    slug = "invalid-input"
+    title = "Invalid input"
+
+    @classmethod
+    def for_field(cls, field: str, template: str, **params: object) -> InvalidInput:
+        error = FieldError(field, template, tuple(params.items()))
+        return cls("%(field)s: %(message)s", errors=[error], field=field, message=error.message)
+
+
+class NotAuthenticated(DomainError):
+    status = 401
+    slug = "not-authenticated"
+    title = "Authentication required"
+
+
+class Forbidden(DomainError):
+    status = 403
+    slug = "forbidden"
+    title = "Forbidden"
+
+
+class NotFound(DomainError):
+    status = 404
+    slug = "not-found"
+    title = "Not found"
+
+
+class Conflict(DomainError):
+    status = 409
+    slug = "conflict"
+    title = "Conflict"
+
+
+class TooManyAttempts(DomainError):
+    status = 429
+    slug = "too-many-attempts"
+    title = "Too many attempts"
+
+    def __init__(self, template: str, *, retry_after_seconds: int, **params: object) -> None:
+        super().__init__(template, **params)
+        self.retry_after_seconds = retry_after_seconds
+
+
+class AccountLocked(DomainError):
+    status = 423
+    slug = "account-locked"
+    title = "Account locked"

@@ -1,0 +1,133 @@
+"""Identity API: login and tokens, the current user, users, organisations, public keys."""
+
+from __future__ import annotations
+
+from litestar import Controller, delete, get, patch, post
+from litestar.params import Parameter
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from procurement.actor import Actor
+from procurement.errors import DomainError
+from procurement.identity import schemas, service
+from procurement.identity.models import Organisation, Role, UserPublicKey
+from procurement.platform import Platform
+from procurement.web.guards import requires_login, requires_roles
+
+
+def _org(org: Organisation) -> schemas.OrganisationPublic:
+    return schemas.OrganisationPublic(id=org.id, uscc=org.uscc, name=org.name, kind=org.kind, region=org.region, active=org.active)  # type: ignore[arg-type]
+
+
+def _key(key: UserPublicKey) -> schemas.PublicKeyPublic:
+    return schemas.PublicKeyPublic.model_validate(key, from_attributes=True)
+
+
+class AuthController(Controller):
+    path = "/api/auth"
+    tags = ["Identity"]
+
+    @post(
+        "/login",
+        summary="Log in and receive a bearer token",
+        description=(
+            "Repeated failures slow the account down (each attempt must wait, doubling) and then lock it for a while; "
+            "the lock is audited. Answers 401 for a wrong name or password, 429 with Retry-After while slowed, 423 while locked."
+        ),
+        status_code=200,
+    )
+    async def login(self, data: schemas.LoginRequest, session: AsyncSession, platform: Platform) -> schemas.TokenResponse:
+        try:
+            result = await service.login(session, platform, data, kind="bearer")
+        except DomainError:
+            await session.commit()  # keep the failure count and any lock
+            raise
+        return schemas.TokenResponse(
+            token=result.token, expires_at=result.session.expires_at, user=await service.user_public(session, result.user)
+        )
+
+    @post("/logout", summary="Revoke the token or session used for this request", guards=[requires_login], status_code=204)
+    async def logout(self, session: AsyncSession, platform: Platform, actor: Actor) -> None:
+        await service.logout(session, platform, actor)
+
+    @post(
+        "/register-supplier",
+        summary="Register a supplier organisation and its first administrator",
+        description="The unified social credit code is checked (GB 32100-2015 check character). No login needed.",
+        status_code=201,
+    )
+    async def register_supplier(self, data: schemas.SupplierRegistration, session: AsyncSession, platform: Platform) -> schemas.UserPublic:
+        _, user = await service.register_supplier(session, platform, data)
+        return await service.user_public(session, user)
+
+
+class MeController(Controller):
+    path = "/api/me"
+    tags = ["Identity"]
+    guards = [requires_login]
+
+    @get(summary="The logged-in user, with roles")
+    async def me(self, session: AsyncSession, actor: Actor) -> schemas.UserPublic:
+        user = await session.get(service.User, actor.user_id)
+        return await service.user_public(session, user)  # type: ignore[arg-type]
+
+    @post("/password", summary="Change your password (ends your other sessions)", status_code=204)
+    async def change_password(self, data: schemas.PasswordChange, session: AsyncSession, platform: Platform, actor: Actor) -> None:
+        await service.change_password(session, platform, actor, data)
+
+    @get("/keys", summary="Your registered public keys")
+    async def keys(self, session: AsyncSession, actor: Actor) -> list[schemas.PublicKeyPublic]:
+        return [_key(k) for k in await service.list_public_keys(session, actor)]
+
+    @post(
+        "/keys",
+        summary="Register a public key (X25519 to receive sealed-bid keys, Ed25519 to sign)",
+        description="Only the public half: the private key stays on your machine or in your browser.",
+        status_code=201,
+    )
+    async def add_key(self, data: schemas.PublicKeyCreate, session: AsyncSession, platform: Platform, actor: Actor) -> schemas.PublicKeyPublic:
+        return _key(await service.register_public_key(session, platform, actor, data))
+
+    @delete("/keys/{key_id:int}", summary="Revoke one of your public keys", status_code=200)
+    async def revoke_key(self, key_id: int, session: AsyncSession, platform: Platform, actor: Actor) -> schemas.PublicKeyPublic:
+        return _key(await service.revoke_public_key(session, platform, actor, key_id))
+
+
+class OrganisationController(Controller):
+    path = "/api/organisations"
+    tags = ["Identity"]
+
+    @get(summary="Organisations registered on the platform", guards=[requires_login])
+    async def list_organisations(
+        self, session: AsyncSession, kind: str | None = Parameter(default=None, description="purchaser, agency, supplier, ...")
+    ) -> list[schemas.OrganisationPublic]:
+        return [_org(o) for o in await service.list_organisations(session, kind)]
+
+    @post(
+        summary="Register an organisation (trading-centre administrators)",
+        guards=[requires_roles(Role.admin)],
+        status_code=201,
+    )
+    async def create_organisation(
+        self, data: schemas.OrganisationCreate, session: AsyncSession, platform: Platform, actor: Actor
+    ) -> schemas.OrganisationPublic:
+        return _org(await service.create_organisation(session, platform, actor, data))
+
+
+class UserController(Controller):
+    path = "/api/users"
+    tags = ["Identity"]
+    guards = [requires_roles(Role.admin)]
+
+    @get(summary="Users of your organisation (all users, for the trading centre's administrators)")
+    async def list_users(self, session: AsyncSession, actor: Actor) -> list[schemas.UserPublic]:
+        return [await service.user_public(session, u) for u in await service.list_users(session, actor)]
+
+    @post(summary="Create a user in your organisation", status_code=201)
+    async def create_user(self, data: schemas.UserCreate, session: AsyncSession, platform: Platform, actor: Actor) -> schemas.UserPublic:
+        return await service.user_public(session, await service.create_user(session, platform, actor, data))
+
+    @patch("/{user_id:int}", summary="Activate, deactivate, or change the roles of a user")
+    async def update_user(
+        self, user_id: int, data: schemas.UserUpdate, session: AsyncSession, platform: Platform, actor: Actor
+    ) -> schemas.UserPublic:
+        return await service.user_public(session, await service.update_user(session, platform, actor, user_id, data))

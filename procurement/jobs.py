@@ -1,0 +1,12 @@
+"""Every time-driven recheck of the platform, registered in one place."""
+
+from __future__ import annotations
+
+from procurement.identity.jobs import ACCOUNT_UNLOCK
+from procurement.scheduler.framework import Registry
+
+
+def build_registry() -> Registry:
+    registry = Registry()
+    registry.register(ACCOUNT_UNLOCK)
+    return registry

@@ -1,0 +1,14 @@
+"""Imports every table module, so ``SQLModel.metadata`` knows the whole schema.
+
+Alembic and the models-versus-migrations test load this; add each new models module here.
+"""
+
+from sqlmodel import SQLModel
+
+from procurement.audit import models as audit_models
+from procurement.identity import models as identity_models
+from procurement.scheduler import models as scheduler_models
+
+metadata = SQLModel.metadata
+
+__all__ = ["audit_models", "identity_models", "metadata", "scheduler_models"]

@@ -1,0 +1,105 @@
+"""Keyed, idempotent rechecks of aggregates that move with time.
+
+An aggregate kind (a tender, an account lock, a blacklist entry...) registers a
+``Recheck``: how to find the subjects whose ``next_check`` has come, and how to recheck
+one. ``run_keyed`` runs one recheck in its own transaction after inserting a ledger row
+keyed by (kind:subject, due time); a second attempt for the same due time hits the unique
+constraint and does nothing. ``sweep`` runs everything overdue, which is how a platform
+that was down at the moment catches up, exactly once, when it comes back.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from procurement.platform import Platform
+from procurement.scheduler.models import JobRun
+
+log = logging.getLogger(__name__)
+
+DueFinder = Callable[[AsyncSession, datetime], Awaitable[list[tuple[str, datetime]]]]
+Rechecker = Callable[[AsyncSession, Platform, str], Awaitable[bool]]
+
+
+@dataclass(frozen=True)
+class Recheck:
+    kind: str
+    # (subject id, due time) of every subject whose next check is at or before the moment.
+    due: DueFinder
+    # Recheck one subject; returns whether anything changed. Must itself be safe to repeat.
+    run: Rechecker
+
+
+@dataclass
+class Registry:
+    rechecks: dict[str, Recheck] = field(default_factory=dict)
+
+    def register(self, recheck: Recheck) -> None:
+        if recheck.kind in self.rechecks:
+            raise ValueError(f"recheck {recheck.kind!r} registered twice")
+        self.rechecks[recheck.kind] = recheck
+
+    def __getitem__(self, kind: str) -> Recheck:
+        return self.rechecks[kind]
+
+
+def job_key(kind: str, subject_id: str) -> str:
+    return f"{kind}:{subject_id}"
+
+
+async def run_keyed(platform: Platform, recheck: Recheck, subject_id: str, due_at: datetime, *, holder: str = "") -> bool:
+    """Run one recheck once for its due time. Returns False when it had already run."""
+    async with platform.db.transaction() as session:
+        ledger = JobRun(
+            key=job_key(recheck.kind, subject_id), due_at=due_at, ran_at=platform.clock.now(), holder=holder
+        )
+        session.add(ledger)
+        try:
+            await session.flush()
+        except IntegrityError:
+            await session.rollback()
+            return False
+        ledger.changed = await recheck.run(session, platform, subject_id)
+        await session.flush()
+    return True
+
+
+@dataclass(frozen=True)
+class SweepReport:
+    ran: int
+    skipped: int
+    failed: int
+
+
+async def sweep(platform: Platform, registry: Registry, *, holder: str = "") -> SweepReport:
+    """Run every recheck that is due now and has not run for its due time."""
+    now = platform.clock.now()
+    ran = skipped = failed = 0
+    for recheck in registry.rechecks.values():
+        async with platform.db.transaction(write=False) as session:
+            due = await recheck.due(session, now)
+        for subject_id, due_at in due:
+            try:
+                if await run_keyed(platform, recheck, subject_id, due_at, holder=holder):
+                    ran += 1
+                else:
+                    skipped += 1
+            except Exception:  # one broken subject must not stop the others
+                failed += 1
+                log.exception("recheck %s failed", job_key(recheck.kind, subject_id))
+    return SweepReport(ran, skipped, failed)
+
+
+async def upcoming(platform: Platform, registry: Registry, until: datetime) -> list[tuple[Recheck, str, datetime]]:
+    """Rechecks due up to ``until``, so the active scheduler can set a timer for each."""
+    found: list[tuple[Recheck, str, datetime]] = []
+    for recheck in registry.rechecks.values():
+        async with platform.db.transaction(write=False) as session:
+            found.extend((recheck, subject, at) for subject, at in await recheck.due(session, until))
+    return found

@@ -1,0 +1,107 @@
+"""Settings, read once from environment variables prefixed ``PROCUREMENT_``.
+
+Every variable has a default that gives the embedded set-up (SQLite and a local object
+store under ``var/``), so a fresh clone runs with no configuration at all.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+
+ENV_PREFIX = "PROCUREMENT_"
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path = Path("var")
+    # Empty means "derive from data_dir": SQLite at var/procurement.db.
+    database_url: str = ""
+    # Empty means "derive from data_dir": local objects under var/objects.
+    storage_url: str = ""
+    storage_access_key: str = ""
+    storage_secret_key: str = ""
+    # Where the platform's Ed25519 signing key lives; empty means var/keys.
+    keys_dir: str = ""
+    # Signs nothing by itself: it keys HMACs of CSRF tokens. Empty means a random
+    # secret generated once and kept in keys_dir.
+    session_secret: str = ""
+    base_url: str = "http://127.0.0.1:8000"
+    default_language: str = "zh"
+    # Argon2id cost; the defaults follow RFC 9106's second recommended option.
+    argon2_memory_kib: int = 65536
+    argon2_iterations: int = 3
+    argon2_lanes: int = 4
+    session_hours: int = 12
+    # Failed logins: after `login_slowdown_after` failures each further attempt must wait
+    # (doubling from 1 s); after `login_lock_after` the account locks for `login_lock_minutes`.
+    login_slowdown_after: int = 3
+    login_lock_after: int = 10
+    login_lock_minutes: int = 15
+    max_body_bytes: int = 64 * 1024 * 1024
+    checkpoint_interval_seconds: int = 300
+    sweep_interval_seconds: int = 60
+    # How often a standby process tries for the scheduler lease (and the holder heartbeats).
+    scheduler_poll_seconds: int = 5
+    # Run the scheduler in this process (it still competes for the single-scheduler lease).
+    scheduler_enabled: bool = True
+    log_level: str = "INFO"
+    log_json: bool = True
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'procurement.db').resolve()}"
+
+    @property
+    def resolved_storage_url(self) -> str:
+        return self.storage_url or str((self.data_dir / "objects").resolve())
+
+    @property
+    def resolved_keys_dir(self) -> Path:
+        return Path(self.keys_dir) if self.keys_dir else self.data_dir / "keys"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.resolved_database_url.startswith("sqlite")
+
+    def with_overrides(self, **changes: object) -> Settings:
+        return replace(self, **changes)
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
+        environ = dict(os.environ if environ is None else environ)
+        values: dict[str, object] = {}
+        for f in fields(cls):
+            raw = environ.get(ENV_PREFIX + f.name.upper())
+            if raw is None:
+                continue
+            values[f.name] = _parse(f.name, f.type, raw)
+        return cls(**values)  # type: ignore[arg-type]
+
+
+def _parse(name: str, type_name: object, raw: str) -> object:
+    kind = str(type_name)
+    try:
+        if kind == "bool":
+            lowered = raw.strip().lower()
+            if lowered not in {"1", "0", "true", "false", "yes", "no", "on", "off"}:
+                raise ValueError("expected true or false")
+            return lowered in {"1", "true", "yes", "on"}
+        if kind == "int":
+            return int(raw)
+        if kind == "Path":
+            return Path(raw)
+    except ValueError as exc:
+        raise ValueError(f"{ENV_PREFIX}{name.upper()}: {exc}") from exc
+    return raw
+
+
+def documented_variables() -> list[tuple[str, str]]:
+    """(variable, default) for every setting, for the README and `procurement --help`."""
+    defaults = Settings()
+    return [(ENV_PREFIX + f.name.upper(), str(getattr(defaults, f.name))) for f in fields(Settings)]
+
+

@@ -1,0 +1,42 @@
+"""Dependencies every handler can ask for by name: ``platform``, ``session``, ``actor``."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from litestar import Request
+from litestar.datastructures import State
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from procurement.actor import Actor
+from procurement.errors import NotAuthenticated
+from procurement.platform import Platform
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def provide_platform(state: State) -> Platform:
+    return state.platform
+
+
+async def provide_session(state: State, request: Request) -> AsyncIterator[AsyncSession]:
+    """The request's one transaction: committed when the handler returns, rolled back if it raises."""
+    platform: Platform = state.platform
+    async with platform.db.sessionmaker(write=request.method not in SAFE_METHODS)() as session:
+        try:
+            yield session
+        except BaseException:
+            await session.rollback()
+            raise
+        await session.commit()
+
+
+def provide_actor(request: Request) -> Actor:
+    actor = request.scope["state"].get("actor")
+    if actor is None:
+        raise NotAuthenticated("log in first: this needs a session cookie or an `Authorization: Bearer` token")
+    return actor
+
+
+def provide_optional_actor(request: Request) -> Actor | None:
+    return request.scope["state"].get("actor")

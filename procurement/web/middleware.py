@@ -1,0 +1,105 @@
+"""The per-request context: request id, access log, language, and who is acting.
+
+A plain ASGI middleware, outermost, so that every log line of the request (including an
+unhandled error's) carries its request id.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+from http.cookies import SimpleCookie
+from typing import Any
+
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+from procurement.identity import service as identity
+from procurement.observability import request_id_var
+from procurement.platform import Platform
+from procurement.web.i18n import choose_language, language_var
+
+log = logging.getLogger("procurement.access")
+
+LANGUAGE_COOKIE = "lang"
+CARE_COOKIE = "care"
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+def _headers(scope: Scope) -> dict[str, str]:
+    return {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+
+
+def _cookies(headers: dict[str, str]) -> dict[str, str]:
+    jar = SimpleCookie()
+    try:
+        jar.load(headers.get("cookie", ""))
+    except Exception:  # a malformed cookie header is the client's problem, not a 500
+        return {}
+    return {k: m.value for k, m in jar.items()}
+
+
+def credentials(headers: dict[str, str], cookies: dict[str, str]) -> tuple[str, str] | None:
+    """(token, how) from a bearer header or the session cookie; the header wins."""
+    auth = headers.get("authorization", "")
+    if auth.lower().startswith("bearer "):
+        return auth[7:].strip(), "bearer"
+    token = cookies.get(identity.SESSION_COOKIE)
+    return (token, "cookie") if token else None
+
+
+class RequestContextMiddleware:
+    def __init__(self, app: ASGIApp, platform: Platform) -> None:
+        self.app = app
+        self.platform = platform
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = _headers(scope)
+        cookies = _cookies(headers)
+        offered = headers.get("x-request-id", "")
+        request_id = offered if _REQUEST_ID.match(offered) else uuid.uuid4().hex
+        rid_token = request_id_var.set(request_id)
+        lang_token = language_var.set(choose_language(cookies.get(LANGUAGE_COOKIE), self.platform.settings.default_language))
+        state: dict[str, Any] = scope.setdefault("state", {})
+        state["care_mode"] = cookies.get(CARE_COOKIE) == "1"
+        state["actor"] = None
+        state["session_token"] = None
+        found = credentials(headers, cookies)
+        if found:
+            token, _how = found
+            async with self.platform.db.transaction(write=False) as session:
+                state["actor"] = await identity.resolve_token(session, self.platform, token)
+            if state["actor"] is not None:
+                state["session_token"] = token
+        started = time.perf_counter()
+        status = 500
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message.setdefault("headers", [])
+                message["headers"] = [*message["headers"], (b"x-request-id", request_id.encode())]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            log.info(
+                "%s %s %s",
+                scope["method"],
+                scope["path"],
+                status,
+                extra={
+                    "method": scope["method"],
+                    "path": scope["path"],
+                    "status": status,
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                },
+            )
+            language_var.reset(lang_token)
+            request_id_var.reset(rid_token)

@@ -1,0 +1,86 @@
+"""Shared page plumbing: the context every template gets, and the preference switches."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from litestar import Controller, Request, get
+from litestar.datastructures import Cookie
+from litestar.params import Parameter
+from litestar.response import Redirect, Template
+
+from procurement.identity.models import Role
+from procurement.identity.service import csrf_token_for
+from procurement.web.i18n import SUPPORTED
+from procurement.web.middleware import CARE_COOKIE, LANGUAGE_COOKIE
+
+ONE_YEAR = 365 * 24 * 3600
+
+# (path, message id, roles that see it; empty = everyone)
+NAVIGATION: list[tuple[str, str, frozenset[str]]] = [
+    ("/", "Home", frozenset()),
+    ("/audit", "Audit log", frozenset({Role.supervisor})),
+    ("/users", "Users", frozenset({Role.admin})),
+    ("/account", "My account", frozenset({"*"})),
+]
+
+
+def safe_next(target: str | None) -> str:
+    """Only same-site paths: a crafted link must not bounce a user to another site."""
+    if not target or not target.startswith("/") or target.startswith("//") or urlsplit(target).netloc:
+        return "/"
+    return target
+
+
+def page(request: Request, template: str, *, status_code: int = 200, **context: Any) -> Template:
+    state = request.scope["state"]
+    actor = state.get("actor")
+    token = state.get("session_token")
+    roles = actor.roles if actor else frozenset()
+    nav = [
+        (path, label)
+        for path, label, needs in NAVIGATION
+        if not needs or (actor and ("*" in needs or roles & needs))
+    ]
+    return Template(
+        template,
+        context={
+            "actor": actor,
+            "nav": nav,
+            "current_path": request.url.path,
+            "current_url": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
+            "care_mode": state.get("care_mode", False),
+            "csrf_token": csrf_token_for(request.app.state.platform, token) if token else "",
+            "platform_name": "公共资源交易平台",
+            **context,
+        },
+        status_code=status_code,
+    )
+
+
+class PreferencePages(Controller):
+    tags = ["Pages"]
+
+    @get("/lang/{code:str}", summary="Switch the language and go back")
+    async def switch_language(self, code: str, next_: str | None = Parameter(query="next", default=None)) -> Redirect:
+        response = Redirect(safe_next(next_))
+        if code in SUPPORTED:
+            response.cookies.append(Cookie(key=LANGUAGE_COOKIE, value=code, max_age=ONE_YEAR, samesite="lax", httponly=True))
+        return response
+
+    @get("/care/{mode:str}", summary="Turn the large-text care mode (关怀版) on or off")
+    async def switch_care(self, mode: str, next_: str | None = Parameter(query="next", default=None)) -> Redirect:
+        response = Redirect(safe_next(next_))
+        response.cookies.append(
+            Cookie(key=CARE_COOKIE, value="1" if mode == "on" else "0", max_age=ONE_YEAR, samesite="lax", httponly=True)
+        )
+        return response
+
+
+class HomePage(Controller):
+    tags = ["Pages"]
+
+    @get("/", summary="Home")
+    async def home(self, request: Request) -> Template:
+        return page(request, "home.html")

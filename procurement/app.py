@@ -6,8 +6,8 @@ recheck and every long-lived part, and wires them together.
 
 from __future__ import annotations
 
-from contextlib import asynccontextmanager
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from litestar import Litestar
 from litestar.config.compression import CompressionConfig
@@ -24,15 +24,30 @@ from litestar.template.config import TemplateConfig
 from procurement.audit.controllers import AuditEntryController, AuditProofController
 from procurement.audit.pages import AuditPages
 from procurement.clock import Clock
-from procurement.identity.controllers import AuthController, MeController, OrganisationController, UserController
-from procurement.identity.pages import AccountPages, LoginPages, RegistrationPages, UserPages
+from procurement.identity.controllers import (
+    AuthController,
+    MeController,
+    OrganisationController,
+    UserController,
+)
+from procurement.identity.pages import (
+    AccountPages,
+    LoginPages,
+    RegistrationPages,
+    UserPages,
+)
 from procurement.jobs import build_registry
 from procurement.observability import configure_logging
 from procurement.paths import PROJECT_ROOT
 from procurement.platform import Platform
 from procurement.scheduler.runner import SchedulerRunner
 from procurement.settings import Settings
-from procurement.web.deps import provide_actor, provide_optional_actor, provide_platform, provide_session
+from procurement.web.deps import (
+    provide_actor,
+    provide_optional_actor,
+    provide_platform,
+    provide_session,
+)
 from procurement.web.guards import csrf_protect
 from procurement.web.middleware import RequestContextMiddleware
 from procurement.web.pages import HomePage, PreferencePages

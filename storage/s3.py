@@ -224,11 +224,12 @@ class S3ObjectStore:
             raise ValueError(
                 f"part_size must be between {MIN_PART_SIZE} (5 MiB) and {MAX_PART_SIZE} (5 GiB)"
             )
-        check_bucket_name(bucket)
+        check_bucket_name(bucket, strict=True)  # today's S3 rules: lowercase, digits, '.', '-' 
         self.endpoint = endpoint
         self.bucket = bucket
+        self.secure = secure
+        self.region = region
         self.part_size = part_size
-        self._region = region
         self._client = Minio(
             endpoint,
             access_key=access_key,
@@ -272,7 +273,7 @@ class S3ObjectStore:
         if client.bucket_exists(self.bucket):
             return
         try:
-            client.make_bucket(self.bucket, location=self._region)
+            client.make_bucket(self.bucket, location=self.region)
         except S3Error as exc:
             if exc.code not in ("BucketAlreadyOwnedByYou", "BucketAlreadyExists"):
                 raise

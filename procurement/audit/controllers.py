@@ -8,13 +8,13 @@ from datetime import datetime
 from litestar import Controller, get
 from litestar.params import Parameter
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from procurement.audit import chain, schemas
 from procurement.audit import service as audit
 from procurement.audit.models import AuditCheckpoint, AuditEntry
 from procurement.errors import NotFound
 from procurement.identity.models import Role
+from procurement.web.deps import DbSession
 from procurement.web.guards import requires_roles
 
 
@@ -38,7 +38,7 @@ class AuditProofController(Controller):
     tags = ["Audit"]
 
     @get("/checkpoints/latest", summary="The newest signed checkpoint (tree size, Merkle root, time, signature)")
-    async def latest(self, session: AsyncSession) -> schemas.CheckpointPublic:
+    async def latest(self, session: DbSession) -> schemas.CheckpointPublic:
         cp = await audit.latest_checkpoint(session)
         if cp is None:
             raise NotFound("no checkpoint has been signed yet")
@@ -51,7 +51,7 @@ class AuditProofController(Controller):
     )
     async def inclusion(
         self,
-        session: AsyncSession,
+        session: DbSession,
         seq: int = Parameter(ge=1, description="the entry's sequence number"),
         tree_size: int | None = Parameter(default=None, ge=1, description="a signed checkpoint's size; newest if omitted"),
     ) -> schemas.InclusionProofPublic:
@@ -61,7 +61,7 @@ class AuditProofController(Controller):
     @get("/proofs/consistency", summary="Consistency proof between two signed checkpoints (RFC 9162 §2.1.4)")
     async def consistency(
         self,
-        session: AsyncSession,
+        session: DbSession,
         old_size: int = Parameter(ge=1),
         new_size: int = Parameter(ge=1),
     ) -> schemas.ConsistencyProofPublic:
@@ -77,7 +77,7 @@ class AuditEntryController(Controller):
     @get(summary="Search the audit log (supervisors), newest first")
     async def search(
         self,
-        session: AsyncSession,
+        session: DbSession,
         actor_id: int | None = Parameter(default=None),
         organisation_id: int | None = Parameter(default=None),
         subject_type: str | None = Parameter(default=None, max_length=64),
@@ -97,7 +97,7 @@ class AuditEntryController(Controller):
         )
 
     @get("/{seq:int}", summary="One audit entry (supervisors)")
-    async def one(self, seq: int, session: AsyncSession) -> schemas.EntryPublic:
+    async def one(self, seq: int, session: DbSession) -> schemas.EntryPublic:
         entry = (await session.execute(select(AuditEntry).where(AuditEntry.seq == seq))).scalar_one_or_none()
         if entry is None:
             raise NotFound("no audit entry %(seq)s", seq=seq)

@@ -7,10 +7,10 @@ from datetime import datetime
 from litestar import Controller, Request, get
 from litestar.params import Parameter
 from litestar.response import Template
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from procurement.audit import service as audit
 from procurement.identity.models import Role
+from procurement.web.deps import DbSession
 from procurement.web.guards import requires_roles
 from procurement.web.pages import page
 
@@ -25,7 +25,7 @@ class AuditPages(Controller):
     async def log(
         self,
         request: Request,
-        session: AsyncSession,
+        session: DbSession,
         actor_id: int | None = Parameter(default=None),
         organisation_id: int | None = Parameter(default=None),
         subject_type: str | None = Parameter(default=None, max_length=64),

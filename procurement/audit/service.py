@@ -152,7 +152,7 @@ async def inclusion_proof(session: AsyncSession, seq: int, tree_size: int | None
     else:
         await _checkpoint_of_size(session, tree_size)
     if not 1 <= seq <= tree_size:
-        raise InvalidInput.for_field("query.seq", f"must be between 1 and the checkpoint's tree size {tree_size}")
+        raise InvalidInput.for_field("query.seq", "must be between 1 and the checkpoint's tree size %(size)s", size=tree_size)
     leaves = await leaf_hashes(session, tree_size)
     path = chain.inclusion_proof(seq - 1, leaves)
     return InclusionProof(seq, tree_size, leaves[seq - 1].hex(), [p.hex() for p in path], chain.merkle_root(leaves).hex())
@@ -172,7 +172,7 @@ async def _checkpoint_of_size(session: AsyncSession, size: int) -> AuditCheckpoi
         await session.execute(select(AuditCheckpoint).where(AuditCheckpoint.tree_size == size).limit(1))
     ).scalar_one_or_none()
     if found is None:
-        raise NotFound(f"no signed checkpoint has tree size {size}")
+        raise NotFound("no signed checkpoint has tree size %(size)s", size=size)
     return found
 
 

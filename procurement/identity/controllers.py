@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from litestar import Controller, delete, get, patch, post
 from litestar.params import Parameter
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from procurement.actor import Actor
 from procurement.errors import DomainError
 from procurement.identity import schemas, service
 from procurement.identity.models import Organisation, Role, UserPublicKey
-from procurement.platform import Platform
+from procurement.web.deps import CurrentActor, DbSession, PlatformDep
 from procurement.web.guards import requires_login, requires_roles
 
 
@@ -35,7 +33,7 @@ class AuthController(Controller):
         ),
         status_code=200,
     )
-    async def login(self, data: schemas.LoginRequest, session: AsyncSession, platform: Platform) -> schemas.TokenResponse:
+    async def login(self, data: schemas.LoginRequest, session: DbSession, platform: PlatformDep) -> schemas.TokenResponse:
         try:
             result = await service.login(session, platform, data, kind="bearer")
         except DomainError:
@@ -46,7 +44,7 @@ class AuthController(Controller):
         )
 
     @post("/logout", summary="Revoke the token or session used for this request", guards=[requires_login], status_code=204)
-    async def logout(self, session: AsyncSession, platform: Platform, actor: Actor) -> None:
+    async def logout(self, session: DbSession, platform: PlatformDep, actor: CurrentActor) -> None:
         await service.logout(session, platform, actor)
 
     @post(
@@ -55,7 +53,7 @@ class AuthController(Controller):
         description="The unified social credit code is checked (GB 32100-2015 check character). No login needed.",
         status_code=201,
     )
-    async def register_supplier(self, data: schemas.SupplierRegistration, session: AsyncSession, platform: Platform) -> schemas.UserPublic:
+    async def register_supplier(self, data: schemas.SupplierRegistration, session: DbSession, platform: PlatformDep) -> schemas.UserPublic:
         _, user = await service.register_supplier(session, platform, data)
         return await service.user_public(session, user)
 
@@ -66,16 +64,16 @@ class MeController(Controller):
     guards = [requires_login]
 
     @get(summary="The logged-in user, with roles")
-    async def me(self, session: AsyncSession, actor: Actor) -> schemas.UserPublic:
+    async def me(self, session: DbSession, actor: CurrentActor) -> schemas.UserPublic:
         user = await session.get(service.User, actor.user_id)
         return await service.user_public(session, user)  # type: ignore[arg-type]
 
     @post("/password", summary="Change your password (ends your other sessions)", status_code=204)
-    async def change_password(self, data: schemas.PasswordChange, session: AsyncSession, platform: Platform, actor: Actor) -> None:
+    async def change_password(self, data: schemas.PasswordChange, session: DbSession, platform: PlatformDep, actor: CurrentActor) -> None:
         await service.change_password(session, platform, actor, data)
 
     @get("/keys", summary="Your registered public keys")
-    async def keys(self, session: AsyncSession, actor: Actor) -> list[schemas.PublicKeyPublic]:
+    async def keys(self, session: DbSession, actor: CurrentActor) -> list[schemas.PublicKeyPublic]:
         return [_key(k) for k in await service.list_public_keys(session, actor)]
 
     @post(
@@ -84,11 +82,11 @@ class MeController(Controller):
         description="Only the public half: the private key stays on your machine or in your browser.",
         status_code=201,
     )
-    async def add_key(self, data: schemas.PublicKeyCreate, session: AsyncSession, platform: Platform, actor: Actor) -> schemas.PublicKeyPublic:
+    async def add_key(self, data: schemas.PublicKeyCreate, session: DbSession, platform: PlatformDep, actor: CurrentActor) -> schemas.PublicKeyPublic:
         return _key(await service.register_public_key(session, platform, actor, data))
 
     @delete("/keys/{key_id:int}", summary="Revoke one of your public keys", status_code=200)
-    async def revoke_key(self, key_id: int, session: AsyncSession, platform: Platform, actor: Actor) -> schemas.PublicKeyPublic:
+    async def revoke_key(self, key_id: int, session: DbSession, platform: PlatformDep, actor: CurrentActor) -> schemas.PublicKeyPublic:
         return _key(await service.revoke_public_key(session, platform, actor, key_id))
 
 
@@ -98,7 +96,7 @@ class OrganisationController(Controller):
 
     @get(summary="Organisations registered on the platform", guards=[requires_login])
     async def list_organisations(
-        self, session: AsyncSession, kind: str | None = Parameter(default=None, description="purchaser, agency, supplier, ...")
+        self, session: DbSession, kind: str | None = Parameter(default=None, description="purchaser, agency, supplier, ...")
     ) -> list[schemas.OrganisationPublic]:
         return [_org(o) for o in await service.list_organisations(session, kind)]
 
@@ -108,7 +106,7 @@ class OrganisationController(Controller):
         status_code=201,
     )
     async def create_organisation(
-        self, data: schemas.OrganisationCreate, session: AsyncSession, platform: Platform, actor: Actor
+        self, data: schemas.OrganisationCreate, session: DbSession, platform: PlatformDep, actor: CurrentActor
     ) -> schemas.OrganisationPublic:
         return _org(await service.create_organisation(session, platform, actor, data))
 
@@ -119,15 +117,15 @@ class UserController(Controller):
     guards = [requires_roles(Role.admin)]
 
     @get(summary="Users of your organisation (all users, for the trading centre's administrators)")
-    async def list_users(self, session: AsyncSession, actor: Actor) -> list[schemas.UserPublic]:
+    async def list_users(self, session: DbSession, actor: CurrentActor) -> list[schemas.UserPublic]:
         return [await service.user_public(session, u) for u in await service.list_users(session, actor)]
 
     @post(summary="Create a user in your organisation", status_code=201)
-    async def create_user(self, data: schemas.UserCreate, session: AsyncSession, platform: Platform, actor: Actor) -> schemas.UserPublic:
+    async def create_user(self, data: schemas.UserCreate, session: DbSession, platform: PlatformDep, actor: CurrentActor) -> schemas.UserPublic:
         return await service.user_public(session, await service.create_user(session, platform, actor, data))
 
     @patch("/{user_id:int}", summary="Activate, deactivate, or change the roles of a user")
     async def update_user(
-        self, user_id: int, data: schemas.UserUpdate, session: AsyncSession, platform: Platform, actor: Actor
+        self, user_id: int, data: schemas.UserUpdate, session: DbSession, platform: PlatformDep, actor: CurrentActor
     ) -> schemas.UserPublic:
         return await service.user_public(session, await service.update_user(session, platform, actor, user_id, data))

@@ -7,16 +7,14 @@ from typing import Annotated, Any
 from litestar import Controller, Request, get, post
 from litestar.datastructures import Cookie
 from litestar.enums import RequestEncodingType
-from litestar.params import Body, Parameter
+from litestar.params import Body
 from litestar.response import Redirect, Template
 from pydantic import ValidationError
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from procurement.actor import Actor
 from procurement.errors import DomainError
 from procurement.identity import schemas, service
 from procurement.identity.models import Role
-from procurement.platform import Platform
+from procurement.web.deps import CurrentActor, DbSession, PlatformDep
 from procurement.web.guards import requires_login, requires_roles
 from procurement.web.i18n import gettext
 from procurement.web.pages import page, safe_next
@@ -44,11 +42,11 @@ class LoginPages(Controller):
     tags = ["Pages"]
 
     @get("/login", summary="Login page")
-    async def login_form(self, request: Request, next_: str | None = Parameter(query="next", default=None)) -> Template:
-        return page(request, "login.html", next=safe_next(next_), errors=[], username="")
+    async def login_form(self, request: Request, next: str | None = None) -> Template:
+        return page(request, "login.html", next=safe_next(next), errors=[], username="")
 
     @post("/login", summary="Log in from the page (sets the session cookie)", status_code=303)
-    async def login(self, request: Request, data: Form, session: AsyncSession, platform: Platform) -> Any:
+    async def login(self, request: Request, data: Form, session: DbSession, platform: PlatformDep) -> Any:
         values = _form_values(data, "username", "next")
         try:
             result = await service.login(
@@ -71,7 +69,7 @@ class LoginPages(Controller):
         return response
 
     @post("/logout", summary="Log out (ends the session)", guards=[requires_login], status_code=303)
-    async def logout(self, session: AsyncSession, platform: Platform, actor: Actor) -> Redirect:
+    async def logout(self, session: DbSession, platform: PlatformDep, actor: CurrentActor) -> Redirect:
         await service.logout(session, platform, actor)
         response = Redirect("/", status_code=303)
         response.cookies.append(Cookie(key=service.SESSION_COOKIE, value="", max_age=0, httponly=True, samesite="lax"))
@@ -89,7 +87,7 @@ class RegistrationPages(Controller):
         return page(request, "register.html", values={}, errors=[])
 
     @post("/register", summary="Register a supplier from the page", status_code=303)
-    async def register(self, request: Request, data: Form, session: AsyncSession, platform: Platform) -> Any:
+    async def register(self, request: Request, data: Form, session: DbSession, platform: PlatformDep) -> Any:
         values = _form_values(data, *REGISTRATION_FIELDS)
         try:
             registration = schemas.SupplierRegistration(**values, password=str(data.get("password", "")))
@@ -105,10 +103,10 @@ class AccountPages(Controller):
     guards = [requires_login]
 
     @get("/account", summary="My account: password and public keys")
-    async def account(self, request: Request, session: AsyncSession, actor: Actor) -> Template:
+    async def account(self, request: Request, session: DbSession, actor: CurrentActor) -> Template:
         return await self._render(request, session, actor)
 
-    async def _render(self, request: Request, session: AsyncSession, actor: Actor, *, status: int = 200, errors: list[tuple[str, str]] | None = None, done: bool = False) -> Template:
+    async def _render(self, request: Request, session: DbSession, actor: CurrentActor, *, status: int = 200, errors: list[tuple[str, str]] | None = None, done: bool = False) -> Template:
         user = await session.get(service.User, actor.user_id)
         keys = await service.list_public_keys(session, actor)
         return page(
@@ -116,7 +114,7 @@ class AccountPages(Controller):
         )
 
     @post("/account/password", summary="Change the password from the page", status_code=200)
-    async def change_password(self, request: Request, data: Form, session: AsyncSession, platform: Platform, actor: Actor) -> Template:
+    async def change_password(self, request: Request, data: Form, session: DbSession, platform: PlatformDep, actor: CurrentActor) -> Template:
         try:
             change = schemas.PasswordChange(
                 current_password=str(data.get("current_password", "")), new_password=str(data.get("new_password", ""))
@@ -133,7 +131,7 @@ class UserPages(Controller):
     guards = [requires_roles(Role.admin)]
 
     @get("/users", summary="Users of my organisation")
-    async def users(self, request: Request, session: AsyncSession, actor: Actor) -> Template:
+    async def users(self, request: Request, session: DbSession, actor: CurrentActor) -> Template:
         users = [await service.user_public(session, u) for u in await service.list_users(session, actor)]
         return page(request, "users.html", users=users)
 

@@ -39,18 +39,24 @@ class PasswordHasher:
         return f"m={self.memory_kib},t={self.iterations},p={self.lanes}" not in encoded
 
 
-def password_problem(password: str, username: str = "") -> str | None:
+@dataclass(frozen=True)
+class PasswordProblem:
+    template: str
+    params: dict[str, object]
+
+
+def password_problem(password: str, username: str = "") -> PasswordProblem | None:
     """Why a new password is not acceptable, or None."""
     if len(password) < MIN_LENGTH:
-        return f"must be at least {MIN_LENGTH} characters"
+        return PasswordProblem("must be at least %(n)s characters", {"n": MIN_LENGTH})
     if len(password) > MAX_LENGTH:
-        return f"must be at most {MAX_LENGTH} characters"
+        return PasswordProblem("must be at most %(n)s characters", {"n": MAX_LENGTH})
     if username and username.lower() in password.lower():
-        return "must not contain the user name"
+        return PasswordProblem("must not contain the user name", {})
     classes = sum(
         (any(c.islower() for c in password), any(c.isupper() for c in password), any(c.isdigit() for c in password),
          any(not c.isalnum() for c in password))
     )
     if classes < 2:
-        return "must mix at least two of: lower-case letters, upper-case letters, digits, symbols"
+        return PasswordProblem("must mix at least two of: lower-case letters, upper-case letters, digits, symbols", {})
     return None

@@ -22,7 +22,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from procurement.actor import Actor
 from procurement.audit import service as audit
 from procurement.clock import as_utc
-from procurement.errors import AccountLocked, DomainError, Conflict, Forbidden, InvalidInput, NotFound, TooManyAttempts
+from procurement.errors import (
+    AccountLocked,
+    Conflict,
+    DomainError,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    TooManyAttempts,
+)
 from procurement.identity import schemas
 from procurement.identity.models import (
     AuthSession,
@@ -69,9 +77,7 @@ def is_platform_admin(actor: Actor) -> bool:
 async def _insert_organisation(session: AsyncSession, platform: Platform, data: schemas.OrganisationCreate) -> Organisation:
     existing = (await session.execute(select(Organisation.id).where(Organisation.uscc == data.uscc))).first()
     if existing:
-        raise Conflict(
-            f"an organisation with unified social credit code {data.uscc} is already registered",
-        )
+        raise Conflict("an organisation with unified social credit code %(uscc)s is already registered", uscc=data.uscc)
     org = Organisation(
         uscc=data.uscc, name=data.name, kind=data.kind, region=data.region, address=data.address, created_at=platform.clock.now()
     )
@@ -129,14 +135,14 @@ async def _insert_user(
 ) -> User:
     problem = password_problem(password, username)
     if problem:
-        raise InvalidInput.for_field("body.password", problem)
+        raise InvalidInput.for_field("body.password", problem.template, **problem.params)
     not_allowed = sorted(set(roles) - ALLOWED_ROLES[org.kind])
     if not_allowed:
         raise InvalidInput.for_field(
-            "body.roles", f"a user of a {org.kind} organisation cannot hold the role(s) {', '.join(not_allowed)}"
+            "body.roles", "a user of a %(kind)s organisation cannot hold the role(s) %(roles)s", kind=org.kind, roles=", ".join(not_allowed)
         )
     if (await session.execute(select(User.id).where(User.username == username))).first():
-        raise Conflict(f"the user name {username!r} is taken")
+        raise Conflict("the user name %(username)s is taken", username=username)
     now = platform.clock.now()
     user = User(
         organisation_id=org.id,  # type: ignore[arg-type]
@@ -151,7 +157,7 @@ async def _insert_user(
     try:
         await session.flush()
     except IntegrityError as exc:  # a concurrent registration took the name first
-        raise Conflict(f"the user name {username!r} is taken") from exc
+        raise Conflict("the user name %(username)s is taken", username=username) from exc
     session.add_all(UserRole(user_id=user.id, role=r) for r in sorted(set(roles)))  # type: ignore[arg-type]
     await session.flush()
     return user
@@ -165,7 +171,7 @@ async def _manageable_user(session: AsyncSession, actor: Actor, user_id: int) ->
     user = await session.get(User, user_id)
     if user is None or not (is_platform_admin(actor) or (actor.has(Role.admin) and user.organisation_id == actor.organisation_id)):
         # Not found and not yours look the same: an admin learns nothing about other organisations.
-        raise NotFound(f"no user {user_id} in your organisation")
+        raise NotFound("no user %(user_id)s in your organisation", user_id=user_id)
     return user
 
 
@@ -177,7 +183,7 @@ async def create_user(session: AsyncSession, platform: Platform, actor: Actor, d
         raise Forbidden("only an administrator creates users")
     org = await session.get(Organisation, org_id)
     if org is None:
-        raise InvalidInput.for_field("body.organisation_id", f"no organisation {org_id}")
+        raise InvalidInput.for_field("body.organisation_id", "no organisation %(id)s", id=org_id)
     user = await _insert_user(session, platform, org, data.username, data.display_name, data.email, data.password, list(data.roles))
     await audit.record(
         session, platform.clock, actor, "identity.user_created", subject_type="user", subject_id=user.id,
@@ -202,7 +208,9 @@ async def update_user(session: AsyncSession, platform: Platform, actor: Actor, u
         wanted = sorted(set(data.roles))
         not_allowed = sorted(set(wanted) - ALLOWED_ROLES[org.kind])
         if not_allowed:
-            raise InvalidInput.for_field("body.roles", f"a user of a {org.kind} organisation cannot hold the role(s) {', '.join(not_allowed)}")
+            raise InvalidInput.for_field(
+                "body.roles", "a user of a %(kind)s organisation cannot hold the role(s) %(roles)s", kind=org.kind, roles=", ".join(not_allowed)
+            )
         if user.id == actor.user_id and Role.admin not in wanted:
             raise InvalidInput.for_field("body.roles", "you cannot remove your own administrator role")
         if wanted != await roles_of(session, user.id):  # type: ignore[arg-type]
@@ -245,7 +253,7 @@ async def change_password(session: AsyncSession, platform: Platform, actor: Acto
         raise InvalidInput.for_field("body.current_password", "is not your current password")
     problem = password_problem(data.new_password, user.username)
     if problem:
-        raise InvalidInput.for_field("body.new_password", problem)
+        raise InvalidInput.for_field("body.new_password", problem.template, **problem.params)
     if data.new_password == data.current_password:
         raise InvalidInput.for_field("body.new_password", "must differ from the current password")
     user.password_hash = platform.hasher.hash(data.new_password)
@@ -286,11 +294,13 @@ async def login(session: AsyncSession, platform: Platform, data: schemas.LoginRe
         raise LoginFailed("user name or password is wrong")
     if user.locked_until and as_utc(user.locked_until) > now:
         raise AccountLocked(
-            f"this account is locked after {settings.login_lock_after} failed logins until {as_utc(user.locked_until).isoformat()}"
+            "this account is locked after %(failures)s failed logins until %(until)s",
+            failures=settings.login_lock_after,
+            until=as_utc(user.locked_until).isoformat(timespec="seconds"),
         )
     if user.next_attempt_at and as_utc(user.next_attempt_at) > now:
         wait = int((as_utc(user.next_attempt_at) - now).total_seconds()) + 1
-        raise TooManyAttempts(f"too many failed logins: wait {wait} s before the next attempt", retry_after_seconds=wait)
+        raise TooManyAttempts("too many failed logins: wait %(seconds)s s before the next attempt", retry_after_seconds=wait, seconds=wait)
     if not platform.hasher.verify(data.password, user.password_hash):
         await _count_failure(session, platform, user, now)
         raise LoginFailed("user name or password is wrong")
@@ -416,11 +426,13 @@ def _parse_public_key(algorithm: str, encoded: str) -> bytes:
     except ValueError as exc:
         raise InvalidInput.for_field("body.public_key", "is not valid base64") from exc
     if len(raw) != 32:
-        raise InvalidInput.for_field("body.public_key", f"an {algorithm} public key has 32 bytes, this one has {len(raw)}")
+        raise InvalidInput.for_field(
+            "body.public_key", "an %(algorithm)s public key has 32 bytes, this one has %(length)s", algorithm=algorithm, length=len(raw)
+        )
     try:
         (X25519PublicKey if algorithm == "x25519" else Ed25519PublicKey).from_public_bytes(raw)
     except ValueError as exc:
-        raise InvalidInput.for_field("body.public_key", f"is not a valid {algorithm} public key") from exc
+        raise InvalidInput.for_field("body.public_key", "is not a valid %(algorithm)s public key", algorithm=algorithm) from exc
     return raw
 
 
@@ -455,7 +467,7 @@ async def list_public_keys(session: AsyncSession, actor: Actor) -> list[UserPubl
 async def revoke_public_key(session: AsyncSession, platform: Platform, actor: Actor, key_id: int) -> UserPublicKey:
     key = await session.get(UserPublicKey, key_id)
     if key is None or key.user_id != actor.user_id:
-        raise NotFound(f"you have no public key {key_id}")
+        raise NotFound("you have no public key %(key_id)s", key_id=key_id)
     if key.revoked_at is None:
         key.revoked_at = platform.clock.now()
         await session.flush()

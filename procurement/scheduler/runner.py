@@ -22,7 +22,13 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from procurement.audit import service as audit
 from procurement.db import sync_url
 from procurement.platform import Platform
-from procurement.scheduler.framework import Registry, job_key, run_keyed, sweep, upcoming
+from procurement.scheduler.framework import (
+    Registry,
+    job_key,
+    run_keyed,
+    sweep,
+    upcoming,
+)
 from procurement.scheduler.lease import Lease, holder_name, lease_for
 from procurement.scheduler.models import APSCHEDULER_TABLE, SchedulerLease
 

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 
 from litestar import Request
 from litestar.datastructures import State
+from litestar.di import NamedDependency
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from procurement.actor import Actor
@@ -40,3 +41,9 @@ def provide_actor(request: Request) -> Actor:
 
 def provide_optional_actor(request: Request) -> Actor | None:
     return request.scope["state"].get("actor")
+
+
+# Annotations for handler parameters: the parameter's name picks the dependency.
+DbSession = NamedDependency[AsyncSession]
+CurrentActor = NamedDependency[Actor]
+PlatformDep = NamedDependency[Platform]

@@ -7,7 +7,6 @@ from urllib.parse import urlsplit
 
 from litestar import Controller, Request, get
 from litestar.datastructures import Cookie
-from litestar.params import Parameter
 from litestar.response import Redirect, Template
 
 from procurement.identity.models import Role
@@ -63,15 +62,15 @@ class PreferencePages(Controller):
     tags = ["Pages"]
 
     @get("/lang/{code:str}", summary="Switch the language and go back")
-    async def switch_language(self, code: str, next_: str | None = Parameter(query="next", default=None)) -> Redirect:
-        response = Redirect(safe_next(next_))
+    async def switch_language(self, code: str, next: str | None = None) -> Redirect:
+        response = Redirect(safe_next(next))
         if code in SUPPORTED:
             response.cookies.append(Cookie(key=LANGUAGE_COOKIE, value=code, max_age=ONE_YEAR, samesite="lax", httponly=True))
         return response
 
     @get("/care/{mode:str}", summary="Turn the large-text care mode (关怀版) on or off")
-    async def switch_care(self, mode: str, next_: str | None = Parameter(query="next", default=None)) -> Redirect:
-        response = Redirect(safe_next(next_))
+    async def switch_care(self, mode: str, next: str | None = None) -> Redirect:
+        response = Redirect(safe_next(next))
         response.cookies.append(
             Cookie(key=CARE_COOKIE, value="1" if mode == "on" else "0", max_age=ONE_YEAR, samesite="lax", httponly=True)
         )

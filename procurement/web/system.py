@@ -8,8 +8,8 @@ from litestar import Controller, get
 from litestar.response import Response
 from sqlalchemy import text
 
-from procurement.platform import Platform
 from procurement.keys import public_key_pem
+from procurement.web.deps import PlatformDep
 from storage import StorageError
 
 
@@ -25,7 +25,7 @@ class SystemController(Controller):
         summary="Readiness: the database and the object store answer",
         description="200 when both answer, 503 naming what does not. Also says whether this process runs the scheduler.",
     )
-    async def ready(self, platform: Platform) -> Response[dict[str, Any]]:
+    async def ready(self, platform: PlatformDep) -> Response[dict[str, Any]]:
         checks: dict[str, str] = {}
         try:
             async with platform.db.reader.connect() as conn:
@@ -47,5 +47,5 @@ class SystemController(Controller):
         description="Anyone holding this key can check audit checkpoints, receipts and exports offline.",
         tags=["Audit"],
     )
-    async def public_key(self, platform: Platform) -> dict[str, str]:
+    async def public_key(self, platform: PlatformDep) -> dict[str, str]:
         return {"key_id": platform.keys.key_id, "algorithm": "Ed25519", "pem": public_key_pem(platform.keys.public_key)}

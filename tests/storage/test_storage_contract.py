@@ -26,24 +26,7 @@ from storage import (
     read_bytes,
 )
 
-from conftest import TEST_PART_SIZE, MotoServer, free_port
-
-pytestmark = pytest.mark.anyio if False else []  # asyncio_mode=auto runs the async tests
-
-
-def pattern(size: int, seed: int = 0) -> bytes:
-    """Deterministic bytes that differ at every offset, so misplaced chunks are caught."""
-    block = hashlib.sha256(seed.to_bytes(8, "big")).digest() * 2048  # 64 KiB
-    repeats = size // len(block) + 1
-    data = bytearray(block * repeats)[:size]
-    for offset in range(0, size, 4096):
-        data[offset : offset + 8] = offset.to_bytes(8, "big")[: max(0, min(8, size - offset))]
-    return bytes(data)
-
-
-async def chunked(data: bytes, chunk: int) -> AsyncIterator[bytes]:
-    for start in range(0, len(data), chunk):
-        yield data[start : start + chunk]
+from storage_testlib import TEST_PART_SIZE, MotoServer, chunked, free_port, pattern, remove_bucket
 
 
 async def collect(store: ObjectStore, key: str, **kwargs: int) -> bytes:
@@ -209,7 +192,8 @@ async def test_list_by_prefix_sorted(store: ObjectStore) -> None:
         await put_bytes(store, name, name.encode())
     everything = [info async for info in store.list()]
     assert [info.key for info in everything] == sorted(names)
-    assert all(info == await store.stat(info.key) for info in everything)
+    for info in everything:
+        assert info == await store.stat(info.key)
     assert await keys(store, "a/") == ["a/x", "a/y/a", "a/y/z"]
     assert await keys(store, "a/y/") == ["a/y/a", "a/y/z"]
     assert await keys(store, "ab/") == ["ab/c"]
@@ -434,8 +418,6 @@ async def test_s3_bucket_is_created_on_first_use(moto_server: MotoServer, bucket
         # A second store on the same, existing bucket sees the object.
         assert await read_bytes(moto_server.store(bucket_name), "k") == b"1"
     finally:
-        from conftest import remove_bucket
-
         remove_bucket(moto_server, bucket_name)
 
 
@@ -450,8 +432,6 @@ async def test_s3_leaves_no_temporary_objects(moto_server: MotoServer, bucket_na
         stat = client.stat_object(bucket_name, "big")
         assert stat.metadata["x-amz-meta-sha256"] == info.sha256
     finally:
-        from conftest import remove_bucket
-
         remove_bucket(moto_server, bucket_name)
 
 
@@ -474,8 +454,6 @@ async def test_s3_foreign_objects(moto_server: MotoServer, bucket_name: str) -> 
         await store.delete("nodigest")
         assert await keys(store) == ["ours"]
     finally:
-        from conftest import remove_bucket
-
         remove_bucket(moto_server, bucket_name)
 
 

@@ -11,7 +11,6 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-
 revision: str = '0001_foundation'
 down_revision: str | None = None
 branch_labels: Sequence[str] | None = None

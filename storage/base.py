@@ -19,7 +19,7 @@ from collections.abc import AsyncIterable, AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from types import TracebackType
-from typing import Protocol, runtime_checkable
+from typing import Protocol, Self, runtime_checkable
 
 import anyio.to_thread
 
@@ -77,7 +77,7 @@ class ObjectReader:
         self._closed = False
         self._started = False
 
-    async def __aenter__(self) -> ObjectReader:
+    async def __aenter__(self) -> Self:
         return self
 
     async def __aexit__(
@@ -202,8 +202,10 @@ async def stream_object(store: ObjectStore, key: str, chunk_size: int) -> AsyncI
 
 def validate_content_type(content_type: str) -> str:
     """Content types travel as HTTP header values: printable ASCII, at most 255 chars."""
-    if not isinstance(content_type, str) or not content_type:
-        raise ValueError("content_type must be a non-empty str")
+    if not isinstance(content_type, str):
+        raise TypeError(f"content_type must be a str, not {type(content_type).__name__}")
+    if not content_type:
+        raise ValueError("content_type must not be empty")
     if len(content_type) > MAX_CONTENT_TYPE_LENGTH:
         raise ValueError(f"content_type must be at most {MAX_CONTENT_TYPE_LENGTH} characters")
     if not all(" " <= char <= "~" for char in content_type):
@@ -213,15 +215,17 @@ def validate_content_type(content_type: str) -> str:
 
 def validate_expiry(expires: timedelta) -> timedelta:
     if not isinstance(expires, timedelta):
-        raise ValueError("expires must be a timedelta")
+        raise TypeError("expires must be a timedelta")
     if not timedelta(seconds=1) <= expires <= MAX_PRESIGN_EXPIRY:
         raise ValueError("expires must be between one second and seven days")
     return expires
 
 
 def check_chunk_size(chunk_size: int) -> int:
-    if not isinstance(chunk_size, int) or chunk_size <= 0:
-        raise ValueError("chunk_size must be a positive int")
+    if not isinstance(chunk_size, int):
+        raise TypeError(f"chunk_size must be an int, not {type(chunk_size).__name__}")
+    if chunk_size <= 0:
+        raise ValueError("chunk_size must be positive")
     return chunk_size
 
 

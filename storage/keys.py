@@ -84,7 +84,8 @@ def validate_prefix(prefix: str) -> str:
     _check_segments(prefix, segments, what="prefix")
     if segments[0] == RESERVED_SEGMENT:
         raise InvalidKey(
-            f"prefix {prefix!r} is under the reserved prefix {RESERVED_PREFIX!r} (in-flight uploads)"
+            f"prefix {prefix!r} is under the reserved prefix {RESERVED_PREFIX!r} "
+            "(in-flight uploads)"
         )
     return prefix
 

@@ -32,7 +32,7 @@ import json
 import os
 import uuid
 from collections.abc import AsyncIterable, AsyncIterator, Callable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import BinaryIO, TypeVar
 
@@ -234,14 +234,20 @@ class LocalObjectStore:
             _fsync_dir(current.parent)
 
     def _commit(
-        self, temp: _TempFile, target: Path, key: str, size: int, hasher: hashlib._Hash, content_type: str
+        self,
+        temp: _TempFile,
+        target: Path,
+        key: str,
+        size: int,
+        hasher: hashlib._Hash,
+        content_type: str,
     ) -> ObjectInfo:
         info = ObjectInfo(
             key=key,
             size=size,
             sha256=hasher.hexdigest(),
             content_type=content_type,
-            last_modified=datetime.now(timezone.utc),
+            last_modified=datetime.now(UTC),
         )
         temp.finish(_encode_header(info))
         for attempt in range(_REPLACE_ATTEMPTS):
@@ -271,7 +277,7 @@ class LocalObjectStore:
 
     def _open(self, path: Path, key: str) -> tuple[ObjectInfo, BinaryIO]:
         try:
-            file = open(path, "rb", buffering=0)
+            file = open(path, "rb", buffering=0)  # noqa: SIM115 - the reader closes it
         except (FileNotFoundError, NotADirectoryError):
             raise ObjectNotFound(key) from None
         try:

@@ -33,7 +33,7 @@ import os
 import uuid
 from collections import deque
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Mapping
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from itertools import islice
 from typing import Any, TypeVar
@@ -91,8 +91,8 @@ def _http_pool(timeout: Timeout, retries: Retry | bool) -> urllib3.PoolManager:
 
 def _utc_seconds(moment: datetime) -> datetime:
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc).replace(microsecond=0)
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).replace(microsecond=0)
 
 
 def _info_from_headers(
@@ -106,8 +106,7 @@ def _info_from_headers(
     digest = (headers.get(SHA256_HEADER) or "").lower()
     if len(digest) != 64 or not set(digest) <= _HEX:
         raise StorageError(
-            f"object {key!r} has no valid {SHA256_HEADER} metadata; "
-            "was it written by another tool?"
+            f"object {key!r} has no valid {SHA256_HEADER} metadata; was it written by another tool?"
         )
     if size is None or last_modified is None:
         raise StorageError(f"the S3 response for {key!r} lacks its size or time")
@@ -224,7 +223,7 @@ class S3ObjectStore:
             raise ValueError(
                 f"part_size must be between {MIN_PART_SIZE} (5 MiB) and {MAX_PART_SIZE} (5 GiB)"
             )
-        check_bucket_name(bucket, strict=True)  # today's S3 rules: lowercase, digits, '.', '-' 
+        check_bucket_name(bucket, strict=True)  # today's S3 rules: lowercase, digits, '.', '-'
         self.endpoint = endpoint
         self.bucket = bucket
         self.secure = secure
@@ -332,7 +331,7 @@ class S3ObjectStore:
             metadata={_SHA256_METADATA: digest},
             part_size=self.part_size,
         )
-        expected = ObjectInfo(key, len(body), digest, content_type, _utc_seconds(datetime.now(timezone.utc)))
+        expected = ObjectInfo(key, len(body), digest, content_type, _utc_seconds(datetime.now(UTC)))
         return self._info_after_write(expected, result.etag)
 
     def _put_via_temporary(self, key: str, bridge: _StreamBridge, content_type: str) -> ObjectInfo:
@@ -358,7 +357,7 @@ class S3ObjectStore:
             )
         finally:
             self._remove_quietly(temporary)
-        moment = result.last_modified or datetime.now(timezone.utc)
+        moment = result.last_modified or datetime.now(UTC)
         expected = ObjectInfo(key, bridge.size, digest, content_type, _utc_seconds(moment))
         return self._info_after_write(expected, result.etag)
 
@@ -401,7 +400,7 @@ class S3ObjectStore:
                 outcome["info"] = await anyio.to_thread.run_sync(
                     self._put_via_temporary, key, bridge, content_type
                 )
-            except Exception as exc:  # reported after the task group, unwrapped
+            except Exception as exc:  # noqa: BLE001 - re-raised after the task group, unwrapped
                 outcome["error"] = exc
             finally:
                 receive.close()  # wakes a producer blocked on a full queue
@@ -412,11 +411,15 @@ class S3ObjectStore:
             try:
                 async for chunk in chunks:
                     chunk = as_bytes(chunk)
-                    if chunk:
+                    if not chunk:
+                        continue
+                    try:
                         await send.send(chunk)
-            except anyio.BrokenResourceError:
-                pass  # the upload stopped reading; its error is in outcome
-            except BaseException as exc:  # the stream failed, or we are cancelled
+                    except anyio.BrokenResourceError:
+                        bridge.abort()
+                        break  # the upload stopped reading: its error is in outcome
+            # The stream failed, or we are cancelled: abort the upload, re-raise below.
+            except BaseException as exc:  # noqa: BLE001
                 bridge.abort()
                 failure = exc
             finally:
@@ -426,6 +429,8 @@ class S3ObjectStore:
         if "error" in outcome:
             error = outcome["error"]
             raise self._error(error) from error
+        if "info" not in outcome:  # pragma: no cover - the upload ends only by error or EOF
+            raise StorageError(f"the upload of {key!r} stopped without a result")
         return outcome["info"]  # type: ignore[no-any-return]
 
     # -- reading ----------------------------------------------------------------------

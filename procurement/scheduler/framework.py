@@ -18,6 +18,7 @@ from datetime import datetime
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from procurement.clock import as_utc
 from procurement.platform import Platform
 from procurement.scheduler.models import JobRun
 
@@ -54,17 +55,22 @@ def job_key(kind: str, subject_id: str) -> str:
 
 
 async def run_keyed(platform: Platform, recheck: Recheck, subject_id: str, due_at: datetime, *, holder: str = "") -> bool:
-    """Run one recheck once for its due time. Returns False when it had already run."""
+    """Run one recheck once for its due time. Returns False when it did not run: already
+    done for this due time, or not due yet by the platform's clock."""
+    now, due_at = platform.clock.now(), as_utc(due_at)  # one spelling of the key on every database
+    if due_at > now:
+        # A timer fired early (APScheduler counts wall-clock time, rules count the platform's
+        # clock): recording it now would use up the key and the real run would never happen.
+        return False
     async with platform.db.transaction() as session:
-        ledger = JobRun(
-            key=job_key(recheck.kind, subject_id), due_at=due_at, ran_at=platform.clock.now(), holder=holder
-        )
+        ledger = JobRun(key=job_key(recheck.kind, subject_id), due_at=due_at, ran_at=now, holder=holder)
         session.add(ledger)
         try:
             await session.flush()
-        except IntegrityError:
+        except IntegrityError:  # another run holds or has committed this key: it is theirs
             await session.rollback()
             return False
+        # If the recheck raises, the ledger row rolls back with it, so the next sweep retries.
         ledger.changed = await recheck.run(session, platform, subject_id)
         await session.flush()
     return True
@@ -81,25 +87,31 @@ async def sweep(platform: Platform, registry: Registry, *, holder: str = "") -> 
     """Run every recheck that is due now and has not run for its due time."""
     now = platform.clock.now()
     ran = skipped = failed = 0
-    for recheck in registry.rechecks.values():
-        async with platform.db.transaction(write=False) as session:
-            due = await recheck.due(session, now)
-        for subject_id, due_at in due:
-            try:
-                if await run_keyed(platform, recheck, subject_id, due_at, holder=holder):
-                    ran += 1
-                else:
-                    skipped += 1
-            except Exception:  # one broken subject must not stop the others
-                failed += 1
-                log.exception("recheck %s failed", job_key(recheck.kind, subject_id))
+    # One broken kind or subject must not stop the others; what failed left no ledger row
+    # and is retried by the next sweep.
+    for recheck, subject_id, due_at in await _due(platform, registry, now):
+        try:
+            if await run_keyed(platform, recheck, subject_id, due_at, holder=holder):
+                ran += 1
+            else:
+                skipped += 1
+        except Exception:
+            failed += 1
+            log.exception("recheck %s failed", job_key(recheck.kind, subject_id))
     return SweepReport(ran, skipped, failed)
 
 
 async def upcoming(platform: Platform, registry: Registry, until: datetime) -> list[tuple[Recheck, str, datetime]]:
     """Rechecks due up to ``until``, so the active scheduler can set a timer for each."""
+    return await _due(platform, registry, until)
+
+
+async def _due(platform: Platform, registry: Registry, moment: datetime) -> list[tuple[Recheck, str, datetime]]:
     found: list[tuple[Recheck, str, datetime]] = []
     for recheck in registry.rechecks.values():
-        async with platform.db.transaction(write=False) as session:
-            found.extend((recheck, subject, at) for subject, at in await recheck.due(session, until))
+        try:
+            async with platform.db.transaction(write=False) as session:
+                found.extend((recheck, subject, at) for subject, at in await recheck.due(session, moment))
+        except Exception:
+            log.exception("finding due %s rechecks failed", recheck.kind)
     return found

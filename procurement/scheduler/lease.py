@@ -40,11 +40,11 @@ class PostgresLease:
 
     async def try_acquire(self) -> bool:
         conn = await self._engine.connect()
-        conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
         try:
+            conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
             got = (await conn.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": ADVISORY_LOCK_KEY})).scalar()
-        except Exception:
-            await conn.close()
+        except BaseException:  # even when cancelled: the lock may be ours already
+            await _discard(conn)
             raise
         if got:
             self._conn = conn
@@ -60,23 +60,32 @@ class PostgresLease:
                 await self._conn.execute(
                     text(
                         "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid() "
-                        "AND granted AND ((classid::bigint << 32) | objid::bigint) = :key"
+                        "AND granted AND objsubid = 1 AND ((classid::bigint << 32) | objid::bigint) = :key"
                     ),
-                    {"key": ADVISORY_LOCK_KEY & 0xFFFF_FFFF_FFFF_FFFF},
+                    {"key": ADVISORY_LOCK_KEY},
                 )
             ).scalar()
-        except Exception:
+        except Exception:  # the connection is gone, and the server let go of the lock with it
             await self.release()
             return False
         return bool(held)
 
     async def release(self) -> None:
         if self._conn is not None:
+            conn, self._conn = self._conn, None
             with contextlib.suppress(Exception):
-                await self._conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": ADVISORY_LOCK_KEY})
-            with contextlib.suppress(Exception):
-                await self._conn.close()
-            self._conn = None
+                await conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": ADVISORY_LOCK_KEY})
+            await _discard(conn)
+
+
+async def _discard(conn: AsyncConnection) -> None:
+    """Close the connection for real rather than return it to the pool: a session-level
+    advisory lock outlives the pool's reset, and a pooled connection still holding it
+    would keep every process from scheduling."""
+    with contextlib.suppress(Exception):
+        await conn.invalidate()
+    with contextlib.suppress(Exception):
+        await conn.close()
 
 
 class FileLease:

@@ -85,26 +85,44 @@ class SchedulerRunner:
     async def _campaign(self) -> None:
         while not self._stopping.is_set():
             try:
-                if self.scheduler is None:
-                    if await self.lease.try_acquire():
-                        await self._take_over()
-                elif not await self.lease.still_held():
-                    log.warning("scheduler lease lost; stopping the scheduler in this process")
-                    await self._step_down()
-                else:
-                    await self._heartbeat()
-            except Exception:
+                await self._poll()
+            except Exception:  # a failed round (database away...) must not end the campaign
                 log.exception("scheduler lease check failed")
-            with contextlib.suppress(asyncio.TimeoutError):
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stopping.wait(), timeout=self.poll_seconds)
+
+    async def _poll(self) -> None:
+        if self.scheduler is None:
+            if await self.lease.try_acquire():
+                try:
+                    await self._take_over()
+                except Exception:
+                    # Holding the lease without a running scheduler would stop every process
+                    # from scheduling: let go, and try again next round.
+                    await self._step_down()
+                    raise
+        elif not await self.lease.still_held():
+            log.warning("scheduler lease lost; stopping the scheduler in this process")
+            await self._step_down()
+        else:
+            await self._heartbeat()
+            # APScheduler stops setting its timer when the job store fails inside a wakeup
+            # (a busy SQLite, a dropped connection); waking it each round restarts it.
+            self.scheduler.wakeup()
 
     async def _take_over(self) -> None:
         global _active
         settings = self.platform.settings
-        _active = self
         await self._heartbeat(acquired=True)
+        # Catch up first, before any timer: whatever came due while nobody held the lease
+        # runs here, once (the ledger turns the stored timers that fire next into no-ops).
+        await self.run_sweep()
         scheduler = AsyncIOScheduler(
-            jobstores={"default": SQLAlchemyJobStore(url=sync_url(self.platform.db.url), tablename=APSCHEDULER_TABLE)},
+            jobstores={
+                "default": SQLAlchemyJobStore(
+                    url=sync_url(self.platform.db.url), tablename=APSCHEDULER_TABLE, engine_options={"pool_pre_ping": True}
+                )
+            },
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
             timezone="UTC",
         )
@@ -112,18 +130,20 @@ class SchedulerRunner:
         scheduler.add_job(
             checkpoint_job, "interval", seconds=settings.checkpoint_interval_seconds, id="audit-checkpoint", replace_existing=True
         )
-        scheduler.start()
+        _active = self
+        scheduler.start()  # on the running loop: we are in a coroutine
         self.scheduler = scheduler
         log.info("scheduler active in %s", self.holder)
-        await self.run_sweep()  # catch up on whatever came due while nobody held the lease
+        await self._set_timers()
 
     async def _step_down(self) -> None:
         global _active
+        if _active is self:
+            _active = None  # a stored job that still fires here finds no runner and does nothing
         if self.scheduler is not None:
             self.scheduler.shutdown(wait=False)
             self.scheduler = None
-        if _active is self:
-            _active = None
+            await asyncio.sleep(0)  # AsyncIOScheduler.shutdown only queues itself on the loop: let it run
         await self.lease.release()
 
     async def _heartbeat(self, *, acquired: bool = False) -> None:

@@ -11,9 +11,17 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+from storage_testlib import (
+    ACCESS_KEY,
+    SECRET_KEY,
+    MotoServer,
+    answers,
+    free_port,
+    remove_bucket,
+    wait_until,
+)
 
 from storage import LocalObjectStore, ObjectStore
-from storage_testlib import ACCESS_KEY, SECRET_KEY, MotoServer, answers, free_port, remove_bucket, wait_until
 
 
 @pytest.fixture(scope="session")

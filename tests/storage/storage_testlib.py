@@ -49,8 +49,13 @@ class MotoServer:
 
     def store(self, bucket: str, *, part_size: int = TEST_PART_SIZE) -> S3ObjectStore:
         return S3ObjectStore(
-            self.endpoint, ACCESS_KEY, SECRET_KEY, bucket,
-            secure=False, region=REGION, part_size=part_size,
+            self.endpoint,
+            ACCESS_KEY,
+            SECRET_KEY,
+            bucket,
+            secure=False,
+            region=REGION,
+            part_size=part_size,
         )
 
 
@@ -88,3 +93,17 @@ def pattern(size: int, seed: int = 0) -> bytes:
 async def chunked(data: bytes, chunk: int) -> AsyncIterator[bytes]:
     for start in range(0, len(data), chunk):
         yield data[start : start + chunk]
+
+
+def incomplete_uploads(endpoint: str, bucket: str) -> list[str]:
+    """Keys of the multipart uploads begun and neither completed nor aborted."""
+    import boto3
+
+    s3 = boto3.client(
+        "s3",
+        endpoint_url=f"http://{endpoint}",
+        aws_access_key_id=ACCESS_KEY,
+        aws_secret_access_key=SECRET_KEY,
+        region_name=REGION,
+    )
+    return [upload["Key"] for upload in s3.list_multipart_uploads(Bucket=bucket).get("Uploads", [])]

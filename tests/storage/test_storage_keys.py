@@ -12,7 +12,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from storage import InvalidKey, LocalObjectStore, put_bytes, read_bytes, validate_key, validate_prefix
+from storage import (
+    InvalidKey,
+    LocalObjectStore,
+    put_bytes,
+    read_bytes,
+    validate_key,
+    validate_prefix,
+)
 
 
 @pytest.mark.parametrize(
@@ -131,7 +138,16 @@ def test_accepted_keys_stay_inside_the_root(key: str) -> None:
     assert len(key.encode("utf-8")) <= 1024
 
 
-@given(st.lists(st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="/\\\x7f"), min_size=1).filter(lambda s: s not in (".", "..") and all(ord(c) >= 0x20 for c in s)), min_size=1, max_size=5).map("/".join))
+@given(
+    st.lists(
+        st.text(
+            alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="/\\\x7f"),
+            min_size=1,
+        ).filter(lambda s: s not in (".", "..") and all(ord(c) >= 0x20 for c in s)),
+        min_size=1,
+        max_size=5,
+    ).map("/".join)
+)
 @settings(max_examples=500)
 def test_keys_made_of_valid_segments_are_accepted(key: str) -> None:
     if len(key.encode("utf-8")) > 1024 or key.startswith(".storage-tmp/"):

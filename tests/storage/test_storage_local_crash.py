@@ -18,9 +18,16 @@ from pathlib import Path
 
 import boto3
 import pytest
+from storage_testlib import (
+    ACCESS_KEY,
+    REGION,
+    SECRET_KEY,
+    MotoServer,
+    remove_bucket,
+    wait_until,
+)
 
 from storage import LocalObjectStore, ObjectNotFound, ObjectStore, put_bytes, read_bytes
-from storage_testlib import ACCESS_KEY, REGION, SECRET_KEY, MotoServer, remove_bucket, wait_until
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -56,7 +63,8 @@ def run_child_until(url: str, key: str, written: Callable[[], bool]) -> None:
 
         def child_has_written() -> bool:
             if process.poll() is not None:
-                raise AssertionError(f"the child exited early: {process.stderr.read().decode()}")  # type: ignore[union-attr]
+                assert process.stderr is not None
+                raise AssertionError(f"the child exited early: {process.stderr.read().decode()}")
             return written()
 
         wait_until(child_has_written, timeout=60, what="the child to write data")
@@ -104,7 +112,9 @@ async def test_local_put_killed_midway(tmp_path: Path, old: bytes | None) -> Non
 
 
 @pytest.mark.parametrize("old", [None, b"the earlier version"], ids=["new-key", "overwrite"])
-async def test_s3_put_killed_midway(moto_server: MotoServer, bucket_name: str, old: bytes | None) -> None:
+async def test_s3_put_killed_midway(
+    moto_server: MotoServer, bucket_name: str, old: bytes | None
+) -> None:
     store = moto_server.store(bucket_name)
     await store.ensure_bucket()
     if old is not None:
@@ -120,7 +130,9 @@ async def test_s3_put_killed_midway(moto_server: MotoServer, bucket_name: str, o
     def a_part_is_uploaded() -> bool:
         uploads = s3.list_multipart_uploads(Bucket=bucket_name).get("Uploads", [])
         return any(
-            s3.list_parts(Bucket=bucket_name, Key=upload["Key"], UploadId=upload["UploadId"]).get("Parts")
+            s3.list_parts(Bucket=bucket_name, Key=upload["Key"], UploadId=upload["UploadId"]).get(
+                "Parts"
+            )
             for upload in uploads
         )
 

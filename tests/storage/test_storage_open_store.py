@@ -7,9 +7,16 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from storage import LocalObjectStore, ObjectStore, S3ObjectStore, open_store, put_bytes, read_bytes
 from storage_testlib import ACCESS_KEY, SECRET_KEY, MotoServer, remove_bucket
+
+from storage import (
+    LocalObjectStore,
+    ObjectStore,
+    S3ObjectStore,
+    open_store,
+    put_bytes,
+    read_bytes,
+)
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -39,12 +46,16 @@ async def test_s3_url_opens_a_working_store(moto_server: MotoServer, bucket_name
 
 
 def test_s3_url_defaults_to_tls() -> None:
-    store = open_store("s3://bucket-name?endpoint=minio.internal:9000", access_key="a", secret_key="b")
+    store = open_store(
+        "s3://bucket-name?endpoint=minio.internal:9000", access_key="a", secret_key="b"
+    )
     assert isinstance(store, S3ObjectStore)
     assert store.secure is True
     assert store.region is None
     explicit = open_store(
-        "s3://bucket-name?endpoint=h:1&secure=false&region=cn-north-1", access_key="a", secret_key="b"
+        "s3://bucket-name?endpoint=h:1&secure=false&region=cn-north-1",
+        access_key="a",
+        secret_key="b",
     )
     assert isinstance(explicit, S3ObjectStore)
     assert (explicit.secure, explicit.region) == (False, "cn-north-1")
@@ -94,6 +105,11 @@ def test_storage_is_a_leaf_package() -> None:
         "print(ours); sys.exit(1 if ours else 0)"
     )
     result = subprocess.run(
-        [sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True, timeout=60
+        [sys.executable, "-c", code],
+        check=False,
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 0, result.stdout + result.stderr

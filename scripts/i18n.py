@@ -1,0 +1,292 @@
+#!/usr/bin/env python
+"""Keep the Chinese message catalogue in step with the code.
+
+    python scripts/i18n.py extract   # messages -> procurement/locale/messages.pot, merged into zh
+    python scripts/i18n.py check     # exit 1 listing untranslated, fuzzy or mismatched messages
+
+Messages come from
+  * templates: ``_()``/``gettext``/``ngettext`` with jinja2's Babel extractor;
+  * Python: ``_``, ``gettext``, ``ngettext``, ``N_`` and the error constructors
+    (``for_field``'s 2nd argument, the first of ``DomainError`` and its kin, ``PasswordProblem``);
+  * Python that extraction cannot see, read from the syntax tree: the navigation labels in
+    ``procurement/web/pages.py``, the problem titles ``_HTTP_TITLES`` and every
+    ``title = "..."`` of a ``DomainError`` subclass;
+  * ``EXTRA_MESSAGES`` below: ids computed at run time (``_("role:" ~ role)``) and messages
+    that arrive already filled in (pydantic's, the USCC validator's), written as templates
+    so that ``procurement.web.i18n.gettext`` can match them.
+
+``extract`` keeps existing translations; new messages get an empty translation.
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+import sys
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from babel.messages.catalog import Catalog
+from babel.messages.extract import extract
+from babel.messages.pofile import read_po, write_po
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATES_DIR = ROOT / "templates"
+PYTHON_DIRS = [ROOT / "procurement", ROOT / "bidding", ROOT / "expert_pool"]
+SKIP_PYTHON = {ROOT / "procurement" / "migrations"}
+LOCALE_DIR = ROOT / "procurement" / "locale"
+POT_PATH = LOCALE_DIR / "messages.pot"
+LANGUAGES = ("zh",)
+
+TEMPLATE_KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2)}
+ERROR_CONSTRUCTORS = (
+    "DomainError", "InvalidInput", "NotAuthenticated", "Forbidden", "NotFound", "Conflict",
+    "TooManyAttempts", "AccountLocked", "LoginFailed", "PasswordProblem",
+)
+PYTHON_KEYWORDS: dict[str, object] = {
+    "_": None,
+    "gettext": None,
+    "ngettext": (1, 2),
+    "N_": None,
+    "for_field": (2,),
+    **{name: None for name in ERROR_CONSTRUCTORS},
+}
+COMMENT_TAGS = ("Translators:",)
+
+ROLES = ("supplier", "purchaser", "agency", "expert", "supervisor", "operator", "admin")
+
+# (message id, note for translators)
+EXTRA_MESSAGES: list[tuple[str, str]] = [
+    *((f"role:{role}", f"The name of the role {role!r}, shown as _('role:' ~ role) in templates") for role in ROLES),
+    ("%(field)s: %(message)s", "procurement/errors.py InvalidInput.for_field: a field path and its message"),
+    ("Error", "procurement/web/problems.py: the title of an HTTP status without its own title"),
+    # procurement/identity/uscc.py formats its messages itself (f-strings); gettext matches these templates.
+    ("a unified social credit code has 18 characters, this one has %(length)s", "procurement/identity/uscc.py (already filled in)"),
+    ("characters %(characters)s are not allowed (GB 32100-2015 leaves out I, O, Z, S, V)", "procurement/identity/uscc.py (already filled in)"),
+    ("characters 3 to 8 must be the 6-digit administrative division code", "procurement/identity/uscc.py"),
+    ("the check character is wrong (GB 32100-2015): expected %(expected)s, found %(found)s", "procurement/identity/uscc.py (already filled in)"),
+    # pydantic's messages for the forms' fields, as pydantic fills them in.
+    ("Field required", "pydantic"),
+    ("String should have at least %(min_length)s character", "pydantic (singular: 1 character)"),
+    ("String should have at least %(min_length)s characters", "pydantic"),
+    ("String should have at most %(max_length)s character", "pydantic (singular: 1 character)"),
+    ("String should have at most %(max_length)s characters", "pydantic"),
+    ("String should match pattern '%(pattern)s'", "pydantic"),
+    ("String should match pattern '^[A-Za-z0-9_.-]+$'", "pydantic, the user name's pattern (procurement/identity/schemas.py)"),
+    ("String should match pattern '^$|^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$'", "pydantic, the e-mail pattern (procurement/identity/schemas.py)"),
+    ("Input should be a valid string", "pydantic"),
+    ("Input should be a valid integer, unable to parse string as an integer", "pydantic"),
+    ("Input should be a valid boolean", "pydantic"),
+    ("Extra inputs are not permitted", "pydantic"),
+    ("Input should be %(expected)s", "pydantic (enumerations)"),
+]
+
+
+@dataclass
+class Found:
+    msgid: str | tuple[str, ...]
+    locations: list[tuple[str, int]] = field(default_factory=list)
+    comments: list[str] = field(default_factory=list)
+
+
+def _relative(path: Path) -> str:
+    return path.relative_to(ROOT).as_posix()
+
+
+def _python_files() -> Iterator[Path]:
+    for base in PYTHON_DIRS:
+        for path in sorted(base.rglob("*.py")):
+            if not any(skip in path.parents for skip in SKIP_PYTHON):
+                yield path
+
+
+def _from_templates() -> Iterator[tuple[str | tuple[str, ...], str, int, list[str]]]:
+    options = {"extensions": "jinja2.ext.i18n", "trim_blocks": "true", "lstrip_blocks": "true", "silent": "false"}
+    for path in sorted(TEMPLATES_DIR.rglob("*.html")):
+        with path.open("rb") as handle:
+            for lineno, message, comments, _context in extract(
+                "jinja2.ext:babel_extract", handle, TEMPLATE_KEYWORDS, COMMENT_TAGS, options, strip_comment_tags=True
+            ):
+                yield message, _relative(path), lineno, comments
+
+
+def _from_python_calls() -> Iterator[tuple[str | tuple[str, ...], str, int, list[str]]]:
+    for path in _python_files():
+        with path.open("rb") as handle:
+            for lineno, message, comments, _context in extract(
+                "python", handle, PYTHON_KEYWORDS, COMMENT_TAGS, {}, strip_comment_tags=True  # type: ignore[arg-type]
+            ):
+                yield message, _relative(path), lineno, comments
+
+
+def _string(node: ast.AST | None) -> str | None:
+    return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
+
+
+def _from_python_tree() -> Iterator[tuple[str, str, int, list[str]]]:
+    """Navigation labels, HTTP problem titles and DomainError titles: plain strings to extraction."""
+    trees = {path: ast.parse(path.read_text(encoding="utf-8"), str(path)) for path in _python_files()}
+    # Every class that descends from DomainError, wherever it is defined (by base-class name).
+    error_classes = {"DomainError"}
+    classes = [(path, node) for path, tree in trees.items() for node in ast.walk(tree) if isinstance(node, ast.ClassDef)]
+    grew = True
+    while grew:
+        grew = False
+        for _path, node in classes:
+            bases = {b.id if isinstance(b, ast.Name) else b.attr if isinstance(b, ast.Attribute) else "" for b in node.bases}
+            if node.name not in error_classes and bases & error_classes:
+                error_classes.add(node.name)
+                grew = True
+    for path, node in classes:
+        if node.name not in error_classes:
+            continue
+        for statement in node.body:
+            if isinstance(statement, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "title" for t in statement.targets):
+                text = _string(statement.value)
+                if text:
+                    yield text, _relative(path), statement.lineno, [f"the title of the error {node.name}"]
+    for path, tree in trees.items():
+        for node in ast.walk(tree):
+            if not isinstance(node, (ast.Assign, ast.AnnAssign)):
+                continue
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names = {t.id for t in targets if isinstance(t, ast.Name)}
+            if "NAVIGATION" in names and isinstance(node.value, ast.List):
+                for item in node.value.elts:
+                    if isinstance(item, ast.Tuple) and len(item.elts) >= 2 and (label := _string(item.elts[1])):
+                        yield label, _relative(path), item.lineno, ["a navigation label"]
+            if "_HTTP_TITLES" in names and isinstance(node.value, ast.Dict):
+                for value in node.value.values:
+                    if text := _string(value):
+                        yield text, _relative(path), value.lineno, ["the title of an HTTP error"]
+
+
+def extract_messages() -> dict[str | tuple[str, ...], Found]:
+    """Every message id the code can show, with where it is used."""
+    found: dict[str | tuple[str, ...], Found] = {}
+
+    def add(items: Iterable[tuple[str | tuple[str, ...], str, int, list[str]]]) -> None:
+        for message, filename, lineno, comments in items:
+            if isinstance(message, tuple):
+                if not message or not all(message):
+                    continue
+                msgid: str | tuple[str, ...] = message if len(message) > 1 else message[0]
+            else:
+                msgid = message
+            if not msgid:
+                continue
+            entry = found.setdefault(msgid, Found(msgid))
+            entry.locations.append((filename, lineno))
+            entry.comments.extend(c for c in comments if c not in entry.comments)
+
+    add(_from_templates())
+    add(_from_python_calls())
+    add(_from_python_tree())
+    add((msgid, "scripts/i18n.py", 0, [note]) for msgid, note in EXTRA_MESSAGES)
+    return found
+
+
+def build_template() -> Catalog:
+    template = Catalog(project="procurement", version="0.1.0", charset="utf-8", fuzzy=False)
+    for entry in extract_messages().values():
+        template.add(
+            entry.msgid,  # type: ignore[arg-type]
+            locations=[(f, n) for f, n in entry.locations if n] or [(f, 0) for f, _ in entry.locations[:1]],
+            auto_comments=entry.comments,
+        )
+    return template
+
+
+def po_path(language: str) -> Path:
+    return LOCALE_DIR / language / "LC_MESSAGES" / "messages.po"
+
+
+def load_po(language: str) -> Catalog | None:
+    path = po_path(language)
+    if not path.exists():
+        return None
+    with path.open("rb") as handle:
+        return read_po(handle, locale=language)
+
+
+def _write(catalog: Catalog, path: Path, **options: object) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    buffer = io.BytesIO()
+    write_po(buffer, catalog, width=100, **options)  # type: ignore[arg-type]
+    path.write_bytes(buffer.getvalue())
+
+
+def extract_and_merge() -> dict[str, int]:
+    template = build_template()
+    _write(template, POT_PATH, omit_header=False)
+    counts: dict[str, int] = {}
+    for language in LANGUAGES:
+        catalog = load_po(language)
+        if catalog is None:
+            catalog = Catalog(locale=language, project="procurement", version="0.1.0", charset="utf-8", fuzzy=False)
+        catalog.update(template, no_fuzzy_matching=True, update_header_comment=False)
+        _write(catalog, po_path(language), ignore_obsolete=True)
+        counts[language] = sum(1 for m in catalog if m.id)
+    return counts
+
+
+def placeholders(text: str) -> list[str]:
+    from procurement.web.i18n import PLACEHOLDER
+
+    return sorted(PLACEHOLDER.findall(text))
+
+
+def problems(language: str = "zh") -> list[str]:
+    """What is missing from, or wrong in, one language's catalogue; empty when all is well."""
+    catalog = load_po(language)
+    if catalog is None:
+        return [f"{po_path(language)} does not exist: run `python scripts/i18n.py extract`"]
+    found: list[str] = []
+    for msgid, entry in extract_messages().items():
+        where = ", ".join(f"{f}:{n}" if n else f for f, n in entry.locations[:3])
+        message = catalog.get(msgid)  # type: ignore[arg-type]
+        if message is None:
+            found.append(f"not in the catalogue: {msgid!r} ({where})")
+            continue
+        strings = list(message.string) if isinstance(message.string, (list, tuple)) else [message.string]
+        if not all(strings):
+            found.append(f"untranslated: {msgid!r} ({where})")
+            continue
+        if message.fuzzy:
+            found.append(f"fuzzy: {msgid!r} ({where})")
+            continue
+        ids = [msgid] if isinstance(msgid, str) else list(msgid)
+        for text in strings:
+            if placeholders(text) != placeholders(ids[-1]) and placeholders(text) != placeholders(ids[0]):
+                found.append(f"placeholders differ: {msgid!r} has {placeholders(ids[0])}, the translation {text!r} has {placeholders(text)}")
+    return found
+
+
+def main(argv: list[str]) -> int:
+    command = argv[1] if len(argv) > 1 else ""
+    sys.path.insert(0, str(ROOT))
+    if command == "extract":
+        counts = extract_and_merge()
+        print(f"wrote {_relative(POT_PATH)}; " + ", ".join(f"{lang}: {n} messages" for lang, n in counts.items()))
+        left = {lang: problems(lang) for lang in LANGUAGES}
+        for lang, items in left.items():
+            if items:
+                print(f"{lang}: {len(items)} to translate (see `python scripts/i18n.py check`)")
+        return 0
+    if command == "check":
+        failed = False
+        for language in LANGUAGES:
+            items = problems(language)
+            for item in items:
+                print(f"{language}: {item}")
+            failed = failed or bool(items)
+        if not failed:
+            print("every message is translated: " + ", ".join(LANGUAGES))
+        return 1 if failed else 0
+    print(__doc__, file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -11,12 +11,12 @@ from contextlib import asynccontextmanager
 
 from litestar import Litestar
 from litestar.config.compression import CompressionConfig
-from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
@@ -24,6 +24,7 @@ from litestar.template.config import TemplateConfig
 from procurement.audit.controllers import AuditEntryController, AuditProofController
 from procurement.audit.pages import AuditPages
 from procurement.clock import Clock
+from procurement.documents import PdfRenderer
 from procurement.identity.controllers import (
     AuthController,
     MeController,
@@ -48,6 +49,7 @@ from procurement.web.deps import (
     provide_platform,
     provide_session,
 )
+from procurement.web.documents import DocumentController
 from procurement.web.guards import csrf_protect
 from procurement.web.middleware import RequestContextMiddleware
 from procurement.web.pages import HomePage, PreferencePages
@@ -73,6 +75,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
     platform = Platform.build(settings, clock=clock)
     runner = SchedulerRunner(platform, build_registry(), poll_seconds=settings.scheduler_poll_seconds)
     schedule = settings.scheduler_enabled if run_scheduler is None else run_scheduler
+    templates = make_environment()
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -93,6 +96,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
             UserController,
             AuditProofController,
             AuditEntryController,
+            DocumentController,
             HomePage,
             PreferencePages,
             LoginPages,
@@ -115,7 +119,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
             PrometheusConfig(app_name="procurement", group_path=True).middleware,
         ],
         exception_handlers=EXCEPTION_HANDLERS,
-        template_config=TemplateConfig(instance=JinjaTemplateEngine.from_environment(make_environment())),
+        template_config=TemplateConfig(instance=JinjaTemplateEngine.from_environment(templates)),
         openapi_config=OpenAPIConfig(
             title="Procurement platform",
             version="0.1.0",
@@ -125,7 +129,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
         ),
         compression_config=CompressionConfig(backend="gzip", minimum_size=1024),
         request_max_body_size=settings.max_body_bytes,
-        state=State({"platform": platform, "scheduler": runner}),
+        state=State({"platform": platform, "scheduler": runner, "pdf": PdfRenderer(templates)}),
         logging_config=None,  # ours (JSON lines with request ids) is set up above
         lifespan=[lifespan],
         debug=False,

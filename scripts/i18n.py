@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import ast
 import io
+from http import HTTPStatus
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -80,6 +81,9 @@ EXTRA_MESSAGES: list[tuple[str, str]] = [
     ("Input should be a valid boolean", "pydantic"),
     ("Extra inputs are not permitted", "pydantic"),
     ("Input should be %(expected)s", "pydantic (enumerations)"),
+    # Litestar's own errors (404 and 405 from the router...) carry the status phrase as their detail.
+    *((HTTPStatus(status).phrase, f"HTTP {status}: Litestar's detail for its own errors")
+      for status in (400, 401, 403, 404, 405, 409, 413, 415, 422, 429, 500, 503)),
 ]
 
 

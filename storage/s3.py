@@ -301,13 +301,13 @@ class S3ObjectStore:
         """What was written, as ``stat`` will report it (server's time and type)."""
         try:
             info, current_etag = self._stat_blocking(expected.key)
-        except S3Error as exc:
-            if exc.code != "NoSuchKey":
-                raise
-        else:
-            if current_etag == etag and info.sha256 == expected.sha256:
-                return info
-        # Deleted or replaced by a concurrent writer meanwhile: report our own write.
+        except (MinioException, urllib3.exceptions.HTTPError, OSError, StorageError) as exc:
+            # The write is committed; failing the put now would lie about it.
+            log.warning("could not stat %r after writing it: %s", expected.key, _describe(exc))
+            return expected
+        if current_etag == etag and info.sha256 == expected.sha256:
+            return info
+        # Replaced by a concurrent writer meanwhile: report our own write.
         return expected
 
     def _remove_quietly(self, name: str) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import logging
 import os
 import socket
 from pathlib import Path
@@ -18,6 +19,8 @@ from typing import Any, Protocol
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+log = logging.getLogger(__name__)
 
 # An arbitrary 64-bit number that names "the scheduler" among advisory locks.
 ADVISORY_LOCK_KEY = 0x5052_4F43_5343_4845  # "PROCSCHE"
@@ -66,6 +69,7 @@ class PostgresLease:
                 )
             ).scalar()
         except Exception:  # the connection is gone, and the server let go of the lock with it
+            log.warning("scheduler lease connection failed", exc_info=True)
             await self.release()
             return False
         return bool(held)

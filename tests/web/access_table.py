@@ -71,6 +71,9 @@ ACCESS: dict[tuple[str, str], Rule] = {
     ("GET",    "/api/audit/entries"):              Rule(SUPERVISORS),
     ("GET",    "/api/audit/entries/{seq}"):        Rule(SUPERVISORS),
 
+    # --- Public documents ----------------------------------------------------------------------
+    ("GET",    "/platform-information.pdf"):       Rule(PUBLIC, "names the platform and its audit-key fingerprint"),
+
     # --- Pages ---------------------------------------------------------------------------------
     ("GET",    "/"):                               Rule(PUBLIC, "navigation shows what the caller's roles allow"),
     ("GET",    "/lang/{code}"):                    Rule(PUBLIC),

@@ -22,7 +22,8 @@ from procurement.audit import service as audit
 from procurement.identity.models import Role
 from procurement.identity.uscc import make_uscc
 from procurement.platform import Platform
-from tests.conftest import TEST_PASSWORD, TestUser, Users, bearer
+from tests.conftest import TEST_PASSWORD, Users, bearer
+from tests.conftest import TestUser as UserUnderTest
 from tests.web.access_table import ACCESS, OUTSIDE_OPENAPI, may
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
@@ -66,9 +67,9 @@ class World:
     """The data the walk needs: one user per role, their tokens, ids to put in paths."""
 
     client: AsyncTestClient
-    people: dict[str, TestUser]
-    login_target: TestUser  # whose credentials the login routes are given
-    patch_target: TestUser  # whose account PATCH /api/users/{user_id} touches
+    people: dict[str, UserUnderTest]
+    login_target: UserUnderTest  # whose credentials the login routes are given
+    patch_target: UserUnderTest  # whose account PATCH /api/users/{user_id} touches
     key_ids: dict[str, int]
     checkpoint_size: int
     passwords: dict[str, str] = field(default_factory=dict)
@@ -250,7 +251,7 @@ async def test_every_route_answers_every_role_as_the_table_says(client, users, p
 _CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
-async def _page_login(client: AsyncTestClient, user: TestUser) -> None:
+async def _page_login(client: AsyncTestClient, user: UserUnderTest) -> None:
     response = await client.post(
         "/login", data={"username": user.username, "password": user.password, "next": "/account"}, follow_redirects=False
     )
@@ -294,7 +295,7 @@ async def test_a_cookie_session_needs_the_csrf_token_for_unsafe_requests(client,
     client.cookies.clear()
 
     # A bearer token needs no CSRF token: a browser never adds that header by itself.
-    user_now = TestUser(user.username, "Changed-pass-77", user.user_id, user.organisation_id, user.roles)
+    user_now = UserUnderTest(user.username, "Changed-pass-77", user.user_id, user.organisation_id, user.roles)
     headers = await bearer(client, user_now)
     client.cookies.clear()
     assert (await client.post("/api/me/keys", headers=headers, json={**key, "public_key": _fresh_public_key()})).status_code == 201
@@ -343,7 +344,7 @@ async def test_an_organisation_admin_manages_only_its_own_organisation(client, u
         json={"organisation_id": outsider.organisation_id, "username": "planted", "display_name": "x", "password": "Planted-pass-1", "roles": ["supplier"]},
     )
     assert elsewhere.status_code == 403
-    organisation = {"uscc": make_uscc("91460100SC0000001"), "name": "越权注册单位", "kind": "purchaser"}
+    organisation = {"uscc": make_uscc("91460100XC0000001"), "name": "越权注册单位", "kind": "purchaser"}
     assert (await client.post("/api/organisations", headers=as_org_admin, json=organisation)).status_code == 403
     as_supplier_admin = await bearer(client, outsider_admin)
     assert (await client.post("/api/organisations", headers=as_supplier_admin, json=organisation)).status_code == 403

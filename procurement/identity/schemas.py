@@ -49,15 +49,15 @@ class SupplierRegistration(_UsccField):
 class UserCreate(_Input):
     organisation_id: int | None = Field(default=None, description="Defaults to the admin's own organisation")
     username: Username
-    display_name: str = Field(min_length=1, max_length=100)
-    email: str = Field(default="", max_length=254, pattern=r"^$|^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    display_name: str = Field(min_length=1, max_length=100, examples=["李四"])
+    email: str = Field(default="", max_length=254, pattern=r"^$|^[^@\s]+@[^@\s]+\.[^@\s]+$", examples=["lisi@example.cn"])
     password: Password
-    roles: list[Role] = Field(min_length=1, max_length=7)
+    roles: list[Role] = Field(min_length=1, max_length=7, examples=[["purchaser"]])
 
 
 class UserUpdate(_Input):
-    active: bool | None = None
-    roles: list[Role] | None = Field(default=None, min_length=1, max_length=7)
+    active: bool | None = Field(default=None, examples=[False])
+    roles: list[Role] | None = Field(default=None, min_length=1, max_length=7, examples=[["purchaser", "admin"]])
 
 
 class LoginRequest(_Input):
@@ -72,42 +72,44 @@ class PasswordChange(_Input):
 
 class PublicKeyCreate(_Input):
     algorithm: Literal["x25519", "ed25519"]
-    public_key: str = Field(min_length=40, max_length=64, description="base64 of the 32 raw public-key bytes")
-    label: str = Field(default="", max_length=100)
+    public_key: str = Field(
+        min_length=40, max_length=64, description="base64 of the 32 raw public-key bytes", examples=["3p7bfXt9wbTTW2HC7OQ1Nz+DQ8hbeGdNrfx+FG+IK08="]
+    )
+    label: str = Field(default="", max_length=100, examples=["投标加密密钥"])
 
 
 class OrganisationPublic(BaseModel):
-    id: int
-    uscc: str
-    name: str
-    kind: str
-    region: str
-    active: bool
+    id: int = Field(examples=[3])
+    uscc: str = Field(examples=["12460100MB0000003D"])
+    name: str = Field(examples=["海口市人民医院"])
+    kind: str = Field(examples=["purchaser"])
+    region: str = Field(examples=["460100"])
+    active: bool = Field(examples=[True])
 
 
 class UserPublic(BaseModel):
-    id: int
-    organisation_id: int
-    username: str
-    display_name: str
-    email: str
-    active: bool
-    roles: list[str]
-    locked_until: datetime | None = None
+    id: int = Field(examples=[4])
+    organisation_id: int = Field(examples=[3])
+    username: str = Field(examples=["purchaser"])
+    display_name: str = Field(examples=["采购人经办人"])
+    email: str = Field(examples=["buyer@example.cn"])
+    active: bool = Field(examples=[True])
+    roles: list[str] = Field(examples=[["purchaser"]])
+    locked_until: datetime | None = Field(default=None, examples=[None])
 
 
 class TokenResponse(BaseModel):
-    token: str = Field(description="Send as `Authorization: Bearer <token>`")
-    expires_at: datetime
+    token: str = Field(description="Send as `Authorization: Bearer <token>`", examples=["q3x1Yd0-8mTqv2k9ZyJ4Qe6n1fV0sWcRh7uLp5aBgKo"])
+    expires_at: datetime = Field(examples=["2026-11-27T20:00:00Z"])
     user: UserPublic
 
 
 class PublicKeyPublic(BaseModel):
-    id: int
-    user_id: int
-    algorithm: str
-    public_key: str
-    fingerprint: str
-    label: str
-    created_at: datetime
-    revoked_at: datetime | None = None
+    id: int = Field(examples=[1])
+    user_id: int = Field(examples=[6])
+    algorithm: str = Field(examples=["x25519"])
+    public_key: str = Field(examples=["3p7bfXt9wbTTW2HC7OQ1Nz+DQ8hbeGdNrfx+FG+IK08="])
+    fingerprint: str = Field(examples=["9c1185a5c5e9fc54612808977ee8f548b2258d31b1e1f7a8c9f2b7a9f6d1e0c3"])
+    label: str = Field(examples=["投标加密密钥"])
+    created_at: datetime = Field(examples=["2026-11-27T08:00:00Z"])
+    revoked_at: datetime | None = Field(default=None, examples=[None])

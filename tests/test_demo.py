@@ -1,0 +1,26 @@
+"""`procurement demo` creates one user per role, prints working passwords, and is idempotent."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from procurement.audit.models import AuditEntry
+from procurement.demo import load_demo
+from procurement.identity.models import User
+
+
+async def test_demo_accounts_log_in_and_a_second_load_changes_nothing(platform, client) -> None:
+    accounts = await load_demo(platform)
+    assert {name for name, _, _ in accounts} == {"operator", "admin", "supervisor", "purchaser", "agency", "supplier", "expert"}
+    async with platform.db.transaction(write=False) as session:
+        users_before = (await session.execute(select(func.count()).select_from(User))).scalar_one()
+        entries_before = (await session.execute(select(func.count()).select_from(AuditEntry))).scalar_one()
+    assert await load_demo(platform) == accounts
+    async with platform.db.transaction(write=False) as session:
+        assert (await session.execute(select(func.count()).select_from(User))).scalar_one() == users_before
+        assert (await session.execute(select(func.count()).select_from(AuditEntry))).scalar_one() == entries_before
+    for name, password, roles in accounts:
+        response = await client.post("/api/auth/login", json={"username": name, "password": password})
+        assert response.status_code == 200, name
+        assert sorted(response.json()["user"]["roles"]) == sorted(roles.split(", "))
+    assert (platform.settings.data_dir / "demo-credentials.txt").stat().st_mode & 0o077 == 0

@@ -393,6 +393,7 @@ class S3ObjectStore:
     ) -> ObjectInfo:
         send, receive = anyio.create_memory_object_stream[bytes](_BRIDGE_DEPTH)
         bridge = _StreamBridge(head, receive)
+        head.clear()  # the bridge owns the buffered chunks now, and frees them as they go
         outcome: dict[str, Any] = {}
 
         async def upload() -> None:

@@ -84,6 +84,31 @@ async def test_put_returns_what_stat_list_and_open_report(store: ObjectStore) ->
         assert b"".join([chunk async for chunk in reader]) == b"hello world"
 
 
+async def test_an_open_reader_keeps_its_version(store: ObjectStore) -> None:
+    first = pattern(300_000, seed=1)
+    await put_bytes(store, "doc", first)
+    async with await store.open("doc", chunk_size=65_536) as reader:
+        stream = aiter(reader)
+        received = [await anext(stream)]
+        await put_bytes(store, "doc", b"second version")  # overwritten mid-read
+        received += [chunk async for chunk in stream]
+    assert b"".join(received) == first
+    assert await read_bytes(store, "doc") == b"second version"
+
+
+async def test_a_reader_is_single_pass_and_closable(store: ObjectStore) -> None:
+    await put_bytes(store, "doc", pattern(200_000))
+    reader = await store.open("doc", chunk_size=10_000)
+    stream = aiter(reader)
+    await anext(stream)
+    with pytest.raises(StorageError, match="only once"):
+        aiter(reader)
+    await reader.aclose()
+    with pytest.raises(StorageError, match="closed"):
+        await anext(stream)
+    await reader.aclose()  # twice is fine
+
+
 async def test_get_honours_chunk_size(store: ObjectStore) -> None:
     data = pattern(100_000)
     await put_bytes(store, "k", data)

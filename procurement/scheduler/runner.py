@@ -15,9 +15,11 @@ import asyncio
 import contextlib
 import logging
 from datetime import datetime, timedelta
+from typing import Any
 
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlalchemy.engine import make_url
 
 from procurement.audit import service as audit
 from procurement.db import sync_url
@@ -54,6 +56,18 @@ async def checkpoint_job() -> None:
 async def recheck_job(kind: str, subject_id: str, due_iso: str) -> None:
     if _active is not None:
         await _active.run_one(kind, subject_id, datetime.fromisoformat(due_iso))
+
+
+def _job_store(url: str) -> SQLAlchemyJobStore:
+    options: dict[str, Any] = {"pool_pre_ping": True}
+    if make_url(url).get_backend_name() == "sqlite":
+        # APScheduler calls its store synchronously on the event loop. SQLite's write lock may
+        # be held by a transaction of this very loop, which cannot finish while the loop waits:
+        # fail fast rather than freeze the process for the busy timeout. A failed store write
+        # only means a job fires again (every run is keyed, so that is a no-op) or a timer is
+        # set by the next sweep; the heartbeat restarts APScheduler's wake-ups if one failed.
+        options["connect_args"] = {"timeout": 0.2}
+    return SQLAlchemyJobStore(url=sync_url(url), tablename=APSCHEDULER_TABLE, engine_options=options)
 
 
 class SchedulerRunner:
@@ -118,11 +132,7 @@ class SchedulerRunner:
         # runs here, once (the ledger turns the stored timers that fire next into no-ops).
         await self.run_sweep()
         scheduler = AsyncIOScheduler(
-            jobstores={
-                "default": SQLAlchemyJobStore(
-                    url=sync_url(self.platform.db.url), tablename=APSCHEDULER_TABLE, engine_options={"pool_pre_ping": True}
-                )
-            },
+            jobstores={"default": _job_store(self.platform.db.url)},
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
             timezone="UTC",
         )
@@ -164,18 +174,26 @@ class SchedulerRunner:
         await self._set_timers()
 
     async def _set_timers(self) -> None:
-        if self.scheduler is None:
+        scheduler = self.scheduler  # this one, even if the runner steps down meanwhile
+        if scheduler is None:
             return
         horizon = self.platform.clock.now() + timedelta(seconds=2 * self.platform.settings.sweep_interval_seconds)
         for recheck, subject_id, due_at in await upcoming(self.platform, self.registry, horizon):
-            self.scheduler.add_job(
-                recheck_job,
-                "date",
-                run_date=due_at,
-                args=[recheck.kind, subject_id, due_at.isoformat()],
-                id=job_key(recheck.kind, subject_id),
-                replace_existing=True,
-            )
+            job_id = job_key(recheck.kind, subject_id)
+            try:
+                existing = scheduler.get_job(job_id)
+                if existing is not None and existing.next_run_time == due_at:
+                    continue  # already set: store writes block the loop, so write only what changed
+                scheduler.add_job(
+                    recheck_job,
+                    "date",
+                    run_date=due_at,
+                    args=[recheck.kind, subject_id, due_at.isoformat()],
+                    id=job_id,
+                    replace_existing=True,
+                )
+            except Exception:  # the next sweep sets it, or runs it if it is overdue by then
+                log.warning("could not set the timer of %s", job_id, exc_info=True)
 
     async def run_one(self, kind: str, subject_id: str, due_at: datetime) -> None:
         await run_keyed(self.platform, self.registry[kind], subject_id, due_at, holder=self.holder)

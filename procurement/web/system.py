@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, get
+from litestar.datastructures import State
 from litestar.response import Response
 from sqlalchemy import text
 
@@ -25,7 +26,7 @@ class SystemController(Controller):
         summary="Readiness: the database and the object store answer",
         description="200 when both answer, 503 naming what does not. Also says whether this process runs the scheduler.",
     )
-    async def ready(self, platform: PlatformDep) -> Response[dict[str, Any]]:
+    async def ready(self, platform: PlatformDep, state: State) -> Response[dict[str, Any]]:
         checks: dict[str, str] = {}
         try:
             async with platform.db.reader.connect() as conn:
@@ -39,7 +40,10 @@ class SystemController(Controller):
         except StorageError as exc:
             checks["storage"] = f"unreachable: {exc}"
         ok = all(v == "ok" for v in checks.values())
-        return Response({"status": "ok" if ok else "unavailable", "checks": checks}, status_code=200 if ok else 503)
+        return Response(
+            {"status": "ok" if ok else "unavailable", "checks": checks, "scheduler": "active" if state.scheduler.active else "standby"},
+            status_code=200 if ok else 503,
+        )
 
     @get(
         "/api/audit/public-key",

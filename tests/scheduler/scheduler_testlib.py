@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import socket
 import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import create_engine, func, select, text, update
 
 from procurement.audit.models import AuditEntry
 from procurement.identity.models import User
 from procurement.platform import Platform
+from procurement.scheduler.lease import ADVISORY_LOCK_KEY
 from procurement.scheduler.models import JobRun
 
 UNLOCKED = "identity.account_unlocked"
@@ -57,3 +59,26 @@ async def unlock_entries(platform: Platform, user_id: int) -> int:
 async def job_runs(platform: Platform, key: str) -> list[JobRun]:
     async with platform.db.transaction(write=False) as session:
         return list((await session.execute(select(JobRun).where(JobRun.key == key))).scalars())
+
+
+def scheduler_locks(sync_url: str) -> int:
+    """How many sessions hold the scheduler's advisory lock in this PostgreSQL database."""
+    engine = create_engine(sync_url)
+    try:
+        with engine.connect() as conn:
+            return conn.execute(
+                text(
+                    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 1 "
+                    "AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
+                    "AND ((classid::bigint << 32) | objid::bigint) = :key"
+                ),
+                {"key": ADVISORY_LOCK_KEY},
+            ).scalar_one()
+    finally:
+        engine.dispose()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]

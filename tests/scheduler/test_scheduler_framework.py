@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime, timedelta
 
+from scheduler_testlib import job_runs, lock_account, locked_until, unlock_entries
 from sqlalchemy import func, select
 
 from procurement.audit import service as audit
@@ -16,8 +17,14 @@ from procurement.clock import as_utc
 from procurement.identity.jobs import ACCOUNT_UNLOCK
 from procurement.identity.models import Role
 from procurement.jobs import build_registry
-from procurement.scheduler.framework import Recheck, Registry, job_key, run_keyed, sweep, upcoming
-from scheduler_testlib import job_runs, lock_account, locked_until, unlock_entries
+from procurement.scheduler.framework import (
+    Recheck,
+    Registry,
+    job_key,
+    run_keyed,
+    sweep,
+    upcoming,
+)
 
 
 async def test_a_lock_that_ends_while_the_platform_is_down_is_lifted_once_by_the_next_sweep(platform, users, clock) -> None:

@@ -13,7 +13,6 @@ from litestar import Litestar
 from litestar.config.compression import CompressionConfig
 from litestar.datastructures import State
 from litestar.di import Provide
-from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
@@ -87,7 +86,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
             await runner.stop()
             await platform.close()
 
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             SystemController,
             AuthController,
@@ -114,10 +113,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
             "optional_actor": Provide(provide_optional_actor, sync_to_thread=False),
         },
         guards=[csrf_protect],
-        middleware=[
-            DefineMiddleware(RequestContextMiddleware, platform=platform),
-            PrometheusConfig(app_name="procurement", group_path=True).middleware,
-        ],
+        middleware=[PrometheusConfig(app_name="procurement", group_path=True).middleware],
         exception_handlers=EXCEPTION_HANDLERS,
         template_config=TemplateConfig(instance=JinjaTemplateEngine.from_environment(templates)),
         openapi_config=OpenAPIConfig(
@@ -134,3 +130,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
         lifespan=[lifespan],
         debug=False,
     )
+    # Outside the router, so that its own 404 and 405 answers also carry the request id and
+    # speak the visitor's language.
+    app.asgi_handler = RequestContextMiddleware(app.asgi_handler, platform)
+    return app

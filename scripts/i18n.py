@@ -1,7 +1,7 @@
 #!/usr/bin/env python
-"""Keep the Chinese message catalogue in step with the code.
+"""Keep the message catalogues in step with the code.
 
-    python scripts/i18n.py extract   # messages -> procurement/locale/messages.pot, merged into zh
+    python scripts/i18n.py extract   # messages -> procurement/locale/messages.pot, merged into zh and en
     python scripts/i18n.py check     # exit 1 listing untranslated, fuzzy or mismatched messages
 
 Messages come from
@@ -15,17 +15,22 @@ Messages come from
     that arrive already filled in (pydantic's, the USCC validator's), written as templates
     so that ``procurement.web.i18n.gettext`` can match them.
 
-``extract`` keeps existing translations; new messages get an empty translation.
+``extract`` keeps existing translations; new messages get an empty translation, and
+messages gone from the code are dropped. Chinese translates everything; English, the
+language of the message ids, only the ids that are not English sentences (``role:supplier``
+-> "Supplier / bidder", Litestar's "Not Found", pydantic's messages quoting a pattern).
+``check`` also holds each translation to its message's ``%(name)s`` placeholders.
 """
 
 from __future__ import annotations
 
 import ast
 import io
-from http import HTTPStatus
+import re
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from http import HTTPStatus
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
@@ -38,7 +43,12 @@ PYTHON_DIRS = [ROOT / "procurement", ROOT / "bidding", ROOT / "expert_pool"]
 SKIP_PYTHON = {ROOT / "procurement" / "migrations"}
 LOCALE_DIR = ROOT / "procurement" / "locale"
 POT_PATH = LOCALE_DIR / "messages.pot"
-LANGUAGES = ("zh",)
+LANGUAGES = ("zh", "en")
+# Message ids are English, so English needs only the ids that are not English sentences:
+# the computed ones, the HTTP status phrases Litestar uses as details ("Not Found") and
+# the pydantic messages that quote a regular expression.
+SOURCE_LANGUAGE = "en"
+COMPUTED_PREFIXES = ("role:",)
 
 TEMPLATE_KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2)}
 ERROR_CONSTRUCTORS = (
@@ -54,8 +64,18 @@ PYTHON_KEYWORDS: dict[str, object] = {
     **{name: None for name in ERROR_CONSTRUCTORS},
 }
 COMMENT_TAGS = ("Translators:",)
+PLACEHOLDER = re.compile(r"%\((\w+)\)[sdifr]")  # as procurement.web.i18n.PLACEHOLDER
+HEADER = """\
+# {what} of the procurement platform's messages (message ids are English).
+# Kept up to date by `python scripts/i18n.py extract`; translate the empty msgstr entries.
+#"""
 
 ROLES = ("supplier", "purchaser", "agency", "expert", "supervisor", "operator", "admin")
+USERNAME_PATTERN = "String should match pattern '^[A-Za-z0-9_.-]+$'"
+EMAIL_PATTERN = "String should match pattern '^$|^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$'"
+HTTP_PHRASES = tuple(HTTPStatus(status).phrase for status in (400, 401, 403, 404, 405, 409, 413, 415, 422, 429, 500, 503))
+
+USCC = "procurement/identity/uscc.py, which fills its messages in itself"
 
 # (message id, note for translators)
 EXTRA_MESSAGES: list[tuple[str, str]] = [
@@ -63,10 +83,10 @@ EXTRA_MESSAGES: list[tuple[str, str]] = [
     ("%(field)s: %(message)s", "procurement/errors.py InvalidInput.for_field: a field path and its message"),
     ("Error", "procurement/web/problems.py: the title of an HTTP status without its own title"),
     # procurement/identity/uscc.py formats its messages itself (f-strings); gettext matches these templates.
-    ("a unified social credit code has 18 characters, this one has %(length)s", "procurement/identity/uscc.py (already filled in)"),
-    ("characters %(characters)s are not allowed (GB 32100-2015 leaves out I, O, Z, S, V)", "procurement/identity/uscc.py (already filled in)"),
-    ("characters 3 to 8 must be the 6-digit administrative division code", "procurement/identity/uscc.py"),
-    ("the check character is wrong (GB 32100-2015): expected %(expected)s, found %(found)s", "procurement/identity/uscc.py (already filled in)"),
+    ("a unified social credit code has 18 characters, this one has %(length)s", USCC),
+    ("characters %(characters)s are not allowed (GB 32100-2015 leaves out I, O, Z, S, V)", USCC),
+    ("characters 3 to 8 must be the 6-digit administrative division code", USCC),
+    ("the check character is wrong (GB 32100-2015): expected %(expected)s, found %(found)s", USCC),
     # pydantic's messages for the forms' fields, as pydantic fills them in.
     ("Field required", "pydantic"),
     ("String should have at least %(min_length)s character", "pydantic (singular: 1 character)"),
@@ -74,16 +94,18 @@ EXTRA_MESSAGES: list[tuple[str, str]] = [
     ("String should have at most %(max_length)s character", "pydantic (singular: 1 character)"),
     ("String should have at most %(max_length)s characters", "pydantic"),
     ("String should match pattern '%(pattern)s'", "pydantic"),
-    ("String should match pattern '^[A-Za-z0-9_.-]+$'", "pydantic, the user name's pattern (procurement/identity/schemas.py)"),
-    ("String should match pattern '^$|^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$'", "pydantic, the e-mail pattern (procurement/identity/schemas.py)"),
+    (USERNAME_PATTERN, "pydantic, the user name's pattern (procurement/identity/schemas.py)"),
+    (EMAIL_PATTERN, "pydantic, the e-mail pattern (procurement/identity/schemas.py)"),
     ("Input should be a valid string", "pydantic"),
     ("Input should be a valid integer, unable to parse string as an integer", "pydantic"),
     ("Input should be a valid boolean", "pydantic"),
     ("Extra inputs are not permitted", "pydantic"),
     ("Input should be %(expected)s", "pydantic (enumerations)"),
+    # msgspec's messages for query parameters (Litestar validates them with msgspec).
+    ("Expected `%(expected)s`, got `%(actual)s`", "msgspec, a query parameter of the wrong type"),
+    ("Invalid RFC3339 encoded datetime", "msgspec, a query parameter that is not a date and time"),
     # Litestar's own errors (404 and 405 from the router...) carry the status phrase as their detail.
-    *((HTTPStatus(status).phrase, f"HTTP {status}: Litestar's detail for its own errors")
-      for status in (400, 401, 403, 404, 405, 409, 413, 415, 422, 429, 500, 503)),
+    *((phrase, "Litestar's detail for its own errors, shown under the title") for phrase in HTTP_PHRASES),
 ]
 
 
@@ -191,9 +213,34 @@ def extract_messages() -> dict[str | tuple[str, ...], Found]:
     return found
 
 
-def build_template() -> Catalog:
-    template = Catalog(project="procurement", version="0.1.0", charset="utf-8", fuzzy=False)
-    for entry in extract_messages().values():
+def needs_translation(language: str, msgid: str | tuple[str, ...], titles: frozenset[str] = frozenset()) -> bool:
+    """Whether a language must translate this id (``titles``: ids the code uses as they are)."""
+    if language != SOURCE_LANGUAGE:
+        return True
+    if not isinstance(msgid, str):
+        return False
+    return (
+        msgid.startswith(COMPUTED_PREFIXES)
+        or msgid in (USERNAME_PATTERN, EMAIL_PATTERN)
+        or (msgid in HTTP_PHRASES and msgid not in titles)
+    )
+
+
+def _used_in_code(found: dict[str | tuple[str, ...], Found]) -> frozenset[str]:
+    """Ids the code uses itself (as well as, perhaps, being listed here): "Forbidden" is a title too."""
+    return frozenset(m for m, entry in found.items() if isinstance(m, str) and any(f != "scripts/i18n.py" for f, _ in entry.locations))
+
+
+def build_template(language: str | None = None, found: dict[str | tuple[str, ...], Found] | None = None) -> Catalog:
+    """Every message (the .pot), or those one language needs."""
+    template = Catalog(
+        project="procurement", version="0.1.0", charset="utf-8", fuzzy=False, header_comment=HEADER.format(what="Template")
+    )
+    found = found if found is not None else extract_messages()
+    titles = _used_in_code(found)
+    for entry in found.values():
+        if language is not None and not needs_translation(language, entry.msgid, titles):
+            continue
         template.add(
             entry.msgid,  # type: ignore[arg-type]
             locations=[(f, n) for f, n in entry.locations if n] or [(f, 0) for f, _ in entry.locations[:1]],
@@ -214,30 +261,39 @@ def load_po(language: str) -> Catalog | None:
         return read_po(handle, locale=language)
 
 
-def _write(catalog: Catalog, path: Path, **options: object) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+def _without_dates(text: bytes) -> bytes:
+    return b"\n".join(line for line in text.splitlines() if not line.startswith(b'"POT-Creation-Date:'))
+
+
+def _write(catalog: Catalog, path: Path, **options: object) -> bool:
+    """Write the catalogue; a file that would change only in its creation date is left alone."""
     buffer = io.BytesIO()
     write_po(buffer, catalog, width=100, **options)  # type: ignore[arg-type]
+    if path.exists() and _without_dates(path.read_bytes()) == _without_dates(buffer.getvalue()):
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(buffer.getvalue())
+    return True
 
 
 def extract_and_merge() -> dict[str, int]:
-    template = build_template()
-    _write(template, POT_PATH, omit_header=False)
+    found = extract_messages()
+    _write(build_template(None, found), POT_PATH, omit_header=False)
     counts: dict[str, int] = {}
     for language in LANGUAGES:
         catalog = load_po(language)
         if catalog is None:
-            catalog = Catalog(locale=language, project="procurement", version="0.1.0", charset="utf-8", fuzzy=False)
-        catalog.update(template, no_fuzzy_matching=True, update_header_comment=False)
+            catalog = Catalog(
+                locale=language, project="procurement", version="0.1.0", charset="utf-8", fuzzy=False,
+                header_comment=HEADER.format(what=f"{language} translations"),
+            )
+        catalog.update(build_template(language, found), no_fuzzy_matching=True, update_header_comment=False, update_creation_date=False)
         _write(catalog, po_path(language), ignore_obsolete=True)
         counts[language] = sum(1 for m in catalog if m.id)
     return counts
 
 
 def placeholders(text: str) -> list[str]:
-    from procurement.web.i18n import PLACEHOLDER
-
     return sorted(PLACEHOLDER.findall(text))
 
 
@@ -247,7 +303,11 @@ def problems(language: str = "zh") -> list[str]:
     if catalog is None:
         return [f"{po_path(language)} does not exist: run `python scripts/i18n.py extract`"]
     found: list[str] = []
-    for msgid, entry in extract_messages().items():
+    messages = extract_messages()
+    titles = _used_in_code(messages)
+    for msgid, entry in messages.items():
+        if not needs_translation(language, msgid, titles):
+            continue
         where = ", ".join(f"{f}:{n}" if n else f for f, n in entry.locations[:3])
         message = catalog.get(msgid)  # type: ignore[arg-type]
         if message is None:
@@ -263,7 +323,9 @@ def problems(language: str = "zh") -> list[str]:
         ids = [msgid] if isinstance(msgid, str) else list(msgid)
         for text in strings:
             if placeholders(text) != placeholders(ids[-1]) and placeholders(text) != placeholders(ids[0]):
-                found.append(f"placeholders differ: {msgid!r} has {placeholders(ids[0])}, the translation {text!r} has {placeholders(text)}")
+                found.append(
+                    f"placeholders differ: {msgid!r} has {placeholders(ids[0])}, the translation {text!r} has {placeholders(text)}"
+                )
     return found
 
 

@@ -26,8 +26,9 @@ class AuditPages(Controller):
         self,
         request: Request,
         session: DbSession,
-        actor_id: int | None = Parameter(default=None),
-        organisation_id: int | None = Parameter(default=None),
+        # Text, not int: the filter form sends its empty fields too.
+        actor_id: str = Parameter(default="", pattern=r"^[0-9]{0,12}$"),
+        organisation_id: str = Parameter(default="", pattern=r"^[0-9]{0,12}$"),
         subject_type: str | None = Parameter(default=None, max_length=64),
         subject_id: str | None = Parameter(default=None, max_length=64),
         action: str | None = Parameter(default=None, max_length=64),
@@ -36,7 +37,15 @@ class AuditPages(Controller):
         before_seq: int | None = Parameter(default=None, ge=1),
     ) -> Template:
         flt = audit.EntryFilter(
-            actor_id, organisation_id, subject_type or None, subject_id or None, action or None, since, until, PAGE_SIZE, before_seq
+            actor_id=int(actor_id) if actor_id else None,
+            organisation_id=int(organisation_id) if organisation_id else None,
+            subject_type=subject_type or None,
+            subject_id=subject_id or None,
+            action=action or None,
+            since=since,
+            until=until,
+            limit=PAGE_SIZE,
+            before_seq=before_seq,
         )
         entries, total = await audit.search(session, flt)
         latest = await audit.latest_checkpoint(session)
@@ -47,7 +56,7 @@ class AuditPages(Controller):
             total=total,
             checkpoint=latest,
             filters={
-                "actor_id": actor_id or "", "organisation_id": organisation_id or "", "subject_type": subject_type or "",
+                "actor_id": actor_id, "organisation_id": organisation_id, "subject_type": subject_type or "",
                 "subject_id": subject_id or "", "action": action or "",
             },
             next_before_seq=entries[-1].seq if len(entries) == PAGE_SIZE else None,

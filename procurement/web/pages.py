@@ -6,6 +6,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from litestar import Controller, Request, get
+from litestar.enums import MediaType
 from litestar.datastructures import Cookie
 from litestar.response import Redirect, Template
 
@@ -55,6 +56,8 @@ def page(request: Request, template: str, *, status_code: int = 200, **context: 
             **context,
         },
         status_code=status_code,
+        # Explicit: a Template returned from a POST handler would otherwise be sent as JSON.
+        media_type=MediaType.HTML,
     )
 
 

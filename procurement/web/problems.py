@@ -17,7 +17,7 @@ from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from procurement.errors import DomainError, FieldError, TooManyAttempts
 from procurement.observability import request_id_var
-from procurement.web.i18n import gettext
+from procurement.web.i18n import N_, gettext
 from procurement.web.pages import page
 
 log = logging.getLogger("procurement.errors")
@@ -128,12 +128,16 @@ def http_error_handler(request: Request, exc: HTTPException) -> Response[Any]:
 
 def unexpected_error_handler(request: Request, exc: Exception) -> Response[Any]:
     log.exception("unhandled error on %s %s", request.method, request.url.path)
+    template = N_("an unexpected error occurred; quote request id %(request_id)s when you report it")
+    params = {"request_id": request_id_var.get()}
     return problem(
         request,
         HTTP_500_INTERNAL_SERVER_ERROR,
         slug="internal-error",
         title="Internal server error",
-        detail=f"an unexpected error occurred; quote request id {request_id_var.get()} when you report it",
+        detail=template % params,
+        template=template,
+        params=params,
     )
 
 

@@ -6,8 +6,8 @@ from litestar import Controller, delete, get, patch, post
 from litestar.params import Parameter
 
 from procurement.errors import DomainError
-from procurement.identity import schemas, service
-from procurement.identity.models import Organisation, Role, UserPublicKey
+from procurement.identity import public_keys, schemas, service, sessions
+from procurement.identity.models import Organisation, Role, User, UserPublicKey
 from procurement.web.deps import CurrentActor, DbSession, PlatformDep
 from procurement.web.guards import requires_login, requires_roles
 
@@ -35,7 +35,7 @@ class AuthController(Controller):
     )
     async def login(self, data: schemas.LoginRequest, session: DbSession, platform: PlatformDep) -> schemas.TokenResponse:
         try:
-            result = await service.login(session, platform, data, kind="bearer")
+            result = await sessions.login(session, platform, data, kind="bearer")
         except DomainError:
             await session.commit()  # keep the failure count and any lock
             raise
@@ -45,7 +45,7 @@ class AuthController(Controller):
 
     @post("/logout", summary="Revoke the token or session used for this request", guards=[requires_login], status_code=204)
     async def logout(self, session: DbSession, platform: PlatformDep, actor: CurrentActor) -> None:
-        await service.logout(session, platform, actor)
+        await sessions.logout(session, platform, actor)
 
     @post(
         "/register-supplier",
@@ -65,7 +65,7 @@ class MeController(Controller):
 
     @get(summary="The logged-in user, with roles")
     async def me(self, session: DbSession, actor: CurrentActor) -> schemas.UserPublic:
-        user = await session.get(service.User, actor.user_id)
+        user = await session.get(User, actor.user_id)
         return await service.user_public(session, user)  # type: ignore[arg-type]
 
     @post("/password", summary="Change your password (ends your other sessions)", status_code=204)
@@ -74,7 +74,7 @@ class MeController(Controller):
 
     @get("/keys", summary="Your registered public keys")
     async def keys(self, session: DbSession, actor: CurrentActor) -> list[schemas.PublicKeyPublic]:
-        return [_key(k) for k in await service.list_public_keys(session, actor)]
+        return [_key(k) for k in await public_keys.list_public_keys(session, actor)]
 
     @post(
         "/keys",
@@ -83,11 +83,11 @@ class MeController(Controller):
         status_code=201,
     )
     async def add_key(self, data: schemas.PublicKeyCreate, session: DbSession, platform: PlatformDep, actor: CurrentActor) -> schemas.PublicKeyPublic:
-        return _key(await service.register_public_key(session, platform, actor, data))
+        return _key(await public_keys.register_public_key(session, platform, actor, data))
 
     @delete("/keys/{key_id:int}", summary="Revoke one of your public keys", status_code=200)
     async def revoke_key(self, key_id: int, session: DbSession, platform: PlatformDep, actor: CurrentActor) -> schemas.PublicKeyPublic:
-        return _key(await service.revoke_public_key(session, platform, actor, key_id))
+        return _key(await public_keys.revoke_public_key(session, platform, actor, key_id))
 
 
 class OrganisationController(Controller):

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from procurement.clock import as_utc
-from procurement.identity import service
+from procurement.identity import sessions
 from procurement.identity.models import User
 from procurement.platform import Platform
 from procurement.scheduler.framework import Recheck
@@ -20,7 +20,7 @@ async def _locks_due(session: AsyncSession, moment: datetime) -> list[tuple[str,
 
 
 async def _unlock(session: AsyncSession, platform: Platform, subject_id: str) -> bool:
-    return await service.unlock_expired_account(session, platform, int(subject_id))
+    return await sessions.unlock_expired_account(session, platform, int(subject_id))
 
 
 ACCOUNT_UNLOCK = Recheck(kind="account-unlock", due=_locks_due, run=_unlock)

@@ -12,8 +12,8 @@ from litestar.response import Redirect, Template
 from pydantic import ValidationError
 
 from procurement.errors import DomainError
-from procurement.identity import schemas, service
-from procurement.identity.models import Role
+from procurement.identity import public_keys, schemas, service, sessions
+from procurement.identity.models import Role, User
 from procurement.web.deps import CurrentActor, DbSession, PlatformDep
 from procurement.web.guards import requires_login, requires_roles
 from procurement.web.i18n import gettext
@@ -49,7 +49,7 @@ class LoginPages(Controller):
     async def login(self, request: Request, data: Form, session: DbSession, platform: PlatformDep) -> Any:
         values = _form_values(data, "username", "next")
         try:
-            result = await service.login(
+            result = await sessions.login(
                 session, platform, schemas.LoginRequest(username=values["username"], password=str(data.get("password", ""))), kind="cookie"
             )
         except (DomainError, ValidationError) as exc:
@@ -58,7 +58,7 @@ class LoginPages(Controller):
         response = Redirect(safe_next(values["next"]), status_code=303)
         response.cookies.append(
             Cookie(
-                key=service.SESSION_COOKIE,
+                key=sessions.SESSION_COOKIE,
                 value=result.token,
                 httponly=True,
                 secure=platform.settings.base_url.startswith("https://"),
@@ -70,9 +70,9 @@ class LoginPages(Controller):
 
     @post("/logout", summary="Log out (ends the session)", guards=[requires_login], status_code=303)
     async def logout(self, session: DbSession, platform: PlatformDep, actor: CurrentActor) -> Redirect:
-        await service.logout(session, platform, actor)
+        await sessions.logout(session, platform, actor)
         response = Redirect("/", status_code=303)
-        response.cookies.append(Cookie(key=service.SESSION_COOKIE, value="", max_age=0, httponly=True, samesite="lax"))
+        response.cookies.append(Cookie(key=sessions.SESSION_COOKIE, value="", max_age=0, httponly=True, samesite="lax"))
         return response
 
 
@@ -107,8 +107,8 @@ class AccountPages(Controller):
         return await self._render(request, session, actor)
 
     async def _render(self, request: Request, session: DbSession, actor: CurrentActor, *, status: int = 200, errors: list[tuple[str, str]] | None = None, done: bool = False) -> Template:
-        user = await session.get(service.User, actor.user_id)
-        keys = await service.list_public_keys(session, actor)
+        user = await session.get(User, actor.user_id)
+        keys = await public_keys.list_public_keys(session, actor)
         return page(
             request, "account.html", status_code=status, user=user, roles=sorted(actor.roles), keys=keys, errors=errors or [], done=done
         )

@@ -14,7 +14,7 @@ from litestar.handlers.base import BaseRouteHandler
 from procurement.actor import Actor
 from procurement.errors import Forbidden, NotAuthenticated
 from procurement.identity.models import Role
-from procurement.identity.service import csrf_token_for
+from procurement.identity.sessions import csrf_token_for
 from procurement.web.deps import SAFE_METHODS
 
 CSRF_HEADER = "x-csrf-token"

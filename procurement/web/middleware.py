@@ -15,7 +15,7 @@ from typing import Any
 
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
-from procurement.identity import service as identity
+from procurement.identity import sessions
 from procurement.observability import request_id_var
 from procurement.platform import Platform
 from procurement.web.i18n import choose_language, language_var
@@ -45,7 +45,7 @@ def credentials(headers: dict[str, str], cookies: dict[str, str]) -> tuple[str, 
     auth = headers.get("authorization", "")
     if auth.lower().startswith("bearer "):
         return auth[7:].strip(), "bearer"
-    token = cookies.get(identity.SESSION_COOKIE)
+    token = cookies.get(sessions.SESSION_COOKIE)
     return (token, "cookie") if token else None
 
 
@@ -72,7 +72,7 @@ class RequestContextMiddleware:
         if found:
             token, _how = found
             async with self.platform.db.transaction(write=False) as session:
-                state["actor"] = await identity.resolve_token(session, self.platform, token)
+                state["actor"] = await sessions.resolve_token(session, self.platform, token)
             if state["actor"] is not None:
                 state["session_token"] = token
         started = time.perf_counter()

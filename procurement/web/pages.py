@@ -11,7 +11,7 @@ from litestar.datastructures import Cookie
 from litestar.response import Redirect, Template
 
 from procurement.identity.models import Role
-from procurement.identity.service import csrf_token_for
+from procurement.identity.sessions import csrf_token_for
 from procurement.web.i18n import SUPPORTED
 from procurement.web.middleware import CARE_COOKIE, LANGUAGE_COOKIE
 

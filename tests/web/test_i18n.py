@@ -64,14 +64,14 @@ def test_extraction_sees_every_kind_of_source(script: ModuleType) -> None:
     expected = {
         "Skip to main content": "templates/base.html",  # a template's _()
         "Logged in as %(name)s": "templates/base.html",  # with a parameter
-        "user name or password is wrong": "procurement/identity/service.py",  # LoginFailed(...)
+        "user name or password is wrong": "procurement/identity/sessions.py",  # LoginFailed(...)
         "is not your current password": "procurement/identity/service.py",  # InvalidInput.for_field(field, template)
         "must be at least %(n)s characters": "procurement/identity/passwords.py",  # PasswordProblem(...)
         "this needs one of the roles: %(roles)s": "procurement/web/guards.py",  # Forbidden(...)
         "Audit log": "procurement/web/pages.py",  # a NAVIGATION label
         "Request body too large": "procurement/web/problems.py",  # _HTTP_TITLES
         "Too many attempts": "procurement/errors.py",  # a DomainError subclass's title
-        "Login failed": "procurement/identity/service.py",  # ... defined outside errors.py
+        "Login failed": "procurement/identity/sessions.py",  # ... defined outside errors.py
         "role:supervisor": "scripts/i18n.py",  # a computed id
     }
     for msgid, source in expected.items():

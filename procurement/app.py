@@ -13,6 +13,7 @@ from litestar import Litestar
 from litestar.config.compression import CompressionConfig
 from litestar.datastructures import State
 from litestar.di import Provide
+from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
@@ -50,7 +51,7 @@ from procurement.web.deps import (
 )
 from procurement.web.documents import DocumentController
 from procurement.web.guards import csrf_protect
-from procurement.web.middleware import RequestContextMiddleware
+from procurement.web.middleware import ActorMiddleware, RequestContextMiddleware
 from procurement.web.pages import HomePage, PreferencePages
 from procurement.web.problems import EXCEPTION_HANDLERS
 from procurement.web.system import SystemController
@@ -113,7 +114,10 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
             "optional_actor": Provide(provide_optional_actor, sync_to_thread=False),
         },
         guards=[csrf_protect],
-        middleware=[PrometheusConfig(app_name="procurement", group_path=True).middleware],
+        middleware=[
+            DefineMiddleware(ActorMiddleware, platform=platform),
+            PrometheusConfig(app_name="procurement", group_path=True).middleware,
+        ],
         exception_handlers=EXCEPTION_HANDLERS,
         template_config=TemplateConfig(instance=JinjaTemplateEngine.from_environment(templates)),
         openapi_config=OpenAPIConfig(

@@ -2,18 +2,32 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import DateTime
+from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware on the way out on every database: SQLite keeps no offset and hands
+    back naive values, which are UTC by this platform's convention."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_result_value(self, value: datetime | None, dialect: object) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
 
 
 def timestamp(*, nullable: bool = False, index: bool = False, **kwargs: Any) -> Any:
     """A UTC timestamp column (timezone-aware where the database has the type)."""
     return Field(
         default=None if nullable else ...,
-        sa_type=DateTime(timezone=True),
+        sa_type=UTCDateTime,
         nullable=nullable,
         index=index,
         **kwargs,

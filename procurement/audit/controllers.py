@@ -14,7 +14,7 @@ from procurement.audit import service as audit
 from procurement.audit.models import AuditCheckpoint, AuditEntry
 from procurement.errors import NotFound
 from procurement.identity.models import Role
-from procurement.web.deps import DbSession
+from procurement.web.deps import MAX_ID, MAX_SEQ, DbSession
 from procurement.web.guards import requires_roles
 
 
@@ -52,8 +52,8 @@ class AuditProofController(Controller):
     async def inclusion(
         self,
         session: DbSession,
-        seq: int = Parameter(ge=1, description="the entry's sequence number"),
-        tree_size: int | None = Parameter(default=None, ge=1, description="a signed checkpoint's size; newest if omitted"),
+        seq: int = Parameter(ge=1, le=MAX_SEQ, description="the entry's sequence number"),
+        tree_size: int | None = Parameter(default=None, ge=1, le=MAX_SEQ, description="a signed checkpoint's size; newest if omitted"),
     ) -> schemas.InclusionProofPublic:
         proof = await audit.inclusion_proof(session, seq, tree_size)
         return schemas.InclusionProofPublic(**proof.__dict__)
@@ -62,8 +62,8 @@ class AuditProofController(Controller):
     async def consistency(
         self,
         session: DbSession,
-        old_size: int = Parameter(ge=1),
-        new_size: int = Parameter(ge=1),
+        old_size: int = Parameter(ge=1, le=MAX_SEQ),
+        new_size: int = Parameter(ge=1, le=MAX_SEQ),
     ) -> schemas.ConsistencyProofPublic:
         path = await audit.consistency_proof(session, old_size, new_size)
         return schemas.ConsistencyProofPublic(old_size=old_size, new_size=new_size, path=path)
@@ -78,14 +78,14 @@ class AuditEntryController(Controller):
     async def search(
         self,
         session: DbSession,
-        actor_id: int | None = Parameter(default=None),
-        organisation_id: int | None = Parameter(default=None),
+        actor_id: int | None = Parameter(default=None, ge=1, le=MAX_ID),
+        organisation_id: int | None = Parameter(default=None, ge=1, le=MAX_ID),
         subject_type: str | None = Parameter(default=None, max_length=64),
         subject_id: str | None = Parameter(default=None, max_length=64),
         action: str | None = Parameter(default=None, max_length=64, description="exact, or a prefix ending in '.'"),
         since: datetime | None = Parameter(default=None),
         until: datetime | None = Parameter(default=None),
-        before_seq: int | None = Parameter(default=None, ge=1),
+        before_seq: int | None = Parameter(default=None, ge=1, le=MAX_SEQ),
         limit: int = Parameter(default=50, ge=1, le=500),
     ) -> schemas.EntryPage:
         flt = audit.EntryFilter(actor_id, organisation_id, subject_type, subject_id, action, since, until, limit, before_seq)
@@ -97,7 +97,7 @@ class AuditEntryController(Controller):
         )
 
     @get("/{seq:int}", summary="One audit entry (supervisors)")
-    async def one(self, seq: int, session: DbSession) -> schemas.EntryPublic:
+    async def one(self, session: DbSession, seq: int = Parameter(ge=1, le=MAX_SEQ)) -> schemas.EntryPublic:
         entry = (await session.execute(select(AuditEntry).where(AuditEntry.seq == seq))).scalar_one_or_none()
         if entry is None:
             raise NotFound("no audit entry %(seq)s", seq=seq)

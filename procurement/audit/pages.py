@@ -10,7 +10,7 @@ from litestar.response import Template
 
 from procurement.audit import service as audit
 from procurement.identity.models import Role
-from procurement.web.deps import DbSession
+from procurement.web.deps import MAX_SEQ, DbSession
 from procurement.web.guards import requires_roles
 from procurement.web.pages import page
 
@@ -27,14 +27,15 @@ class AuditPages(Controller):
         request: Request,
         session: DbSession,
         # Text, not int: the filter form sends its empty fields too.
-        actor_id: str = Parameter(default="", pattern=r"^[0-9]{0,12}$"),
-        organisation_id: str = Parameter(default="", pattern=r"^[0-9]{0,12}$"),
+        # At most 9 digits: a larger id would overflow PostgreSQL's integer column (500).
+        actor_id: str = Parameter(default="", pattern=r"^[0-9]{0,9}$"),
+        organisation_id: str = Parameter(default="", pattern=r"^[0-9]{0,9}$"),
         subject_type: str | None = Parameter(default=None, max_length=64),
         subject_id: str | None = Parameter(default=None, max_length=64),
         action: str | None = Parameter(default=None, max_length=64),
         since: datetime | None = Parameter(default=None),
         until: datetime | None = Parameter(default=None),
-        before_seq: int | None = Parameter(default=None, ge=1),
+        before_seq: int | None = Parameter(default=None, ge=1, le=MAX_SEQ),
     ) -> Template:
         flt = audit.EntryFilter(
             actor_id=int(actor_id) if actor_id else None,

@@ -8,7 +8,7 @@ from litestar.params import Parameter
 from procurement.errors import DomainError
 from procurement.identity import public_keys, schemas, service, sessions
 from procurement.identity.models import Organisation, Role, User, UserPublicKey
-from procurement.web.deps import CurrentActor, DbSession, PlatformDep
+from procurement.web.deps import MAX_ID, CurrentActor, DbSession, PlatformDep
 from procurement.web.guards import requires_login, requires_roles
 
 
@@ -86,7 +86,9 @@ class MeController(Controller):
         return _key(await public_keys.register_public_key(session, platform, actor, data))
 
     @delete("/keys/{key_id:int}", summary="Revoke one of your public keys", status_code=200)
-    async def revoke_key(self, key_id: int, session: DbSession, platform: PlatformDep, actor: CurrentActor) -> schemas.PublicKeyPublic:
+    async def revoke_key(
+        self, session: DbSession, platform: PlatformDep, actor: CurrentActor, key_id: int = Parameter(ge=1, le=MAX_ID)
+    ) -> schemas.PublicKeyPublic:
         return _key(await public_keys.revoke_public_key(session, platform, actor, key_id))
 
 
@@ -126,6 +128,7 @@ class UserController(Controller):
 
     @patch("/{user_id:int}", summary="Activate, deactivate, or change the roles of a user")
     async def update_user(
-        self, user_id: int, data: schemas.UserUpdate, session: DbSession, platform: PlatformDep, actor: CurrentActor
+        self, data: schemas.UserUpdate, session: DbSession, platform: PlatformDep, actor: CurrentActor,
+        user_id: int = Parameter(ge=1, le=MAX_ID),
     ) -> schemas.UserPublic:
         return await service.user_public(session, await service.update_user(session, platform, actor, user_id, data))

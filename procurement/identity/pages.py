@@ -6,7 +6,8 @@ from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
 from litestar.datastructures import Cookie
-from litestar.enums import RequestEncodingType
+from litestar.enums import MediaType, RequestEncodingType
+from litestar.openapi import ResponseSpec
 from litestar.params import Body
 from litestar.response import Redirect, Template
 from pydantic import ValidationError
@@ -20,6 +21,8 @@ from procurement.web.i18n import gettext
 from procurement.web.pages import page, safe_next
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
+# A form page answers a mistake with the form again (HTML, 400): say so in the OpenAPI.
+FORM_AGAIN = {400: ResponseSpec(data_container=str, media_type=MediaType.HTML, description="The form again, saying what to correct")}
 
 
 def _errors(exc: DomainError | ValidationError) -> list[tuple[str, str]]:
@@ -45,7 +48,7 @@ class LoginPages(Controller):
     async def login_form(self, request: Request, next: str | None = None) -> Template:
         return page(request, "login.html", next=safe_next(next), errors=[], username="")
 
-    @post("/login", summary="Log in from the page (sets the session cookie)", status_code=303)
+    @post("/login", summary="Log in from the page (sets the session cookie)", status_code=303, responses=FORM_AGAIN)
     async def login(self, request: Request, data: Form, session: DbSession, platform: PlatformDep) -> Any:
         values = _form_values(data, "username", "next")
         try:
@@ -86,7 +89,7 @@ class RegistrationPages(Controller):
     async def form(self, request: Request) -> Template:
         return page(request, "register.html", values={}, errors=[])
 
-    @post("/register", summary="Register a supplier from the page", status_code=303)
+    @post("/register", summary="Register a supplier from the page", status_code=303, responses=FORM_AGAIN)
     async def register(self, request: Request, data: Form, session: DbSession, platform: PlatformDep) -> Any:
         values = _form_values(data, *REGISTRATION_FIELDS)
         try:
@@ -113,7 +116,7 @@ class AccountPages(Controller):
             request, "account.html", status_code=status, user=user, roles=sorted(actor.roles), keys=keys, errors=errors or [], done=done
         )
 
-    @post("/account/password", summary="Change the password from the page", status_code=200)
+    @post("/account/password", summary="Change the password from the page", status_code=200, responses=FORM_AGAIN)
     async def change_password(self, request: Request, data: Form, session: DbSession, platform: PlatformDep, actor: CurrentActor) -> Template:
         try:
             change = schemas.PasswordChange(

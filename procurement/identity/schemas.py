@@ -47,7 +47,7 @@ class SupplierRegistration(_UsccField):
 
 
 class UserCreate(_Input):
-    organisation_id: int | None = Field(default=None, description="Defaults to the admin's own organisation")
+    organisation_id: int | None = Field(default=None, ge=1, le=2**31 - 1, description="Defaults to the admin's own organisation")
     username: Username
     display_name: str = Field(min_length=1, max_length=100, examples=["李四"])
     email: str = Field(default="", max_length=254, pattern=r"^$|^[^@\s]+@[^@\s]+\.[^@\s]+$", examples=["lisi@example.cn"])

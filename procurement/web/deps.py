@@ -15,6 +15,12 @@ from procurement.platform import Platform
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
+# Bounds of the database's integer columns: a larger number is refused (422) before it reaches
+# the driver, which would overflow (500). Row ids are INTEGER (32-bit on PostgreSQL), audit
+# sequence numbers and tree sizes BIGINT.
+MAX_ID = 2**31 - 1
+MAX_SEQ = 2**63 - 1
+
 
 def provide_platform(state: State) -> Platform:
     return state.platform

@@ -1,11 +1,13 @@
 """The per-request context: request id, access log, language, and who is acting.
 
-A plain ASGI middleware, outermost, so that every log line of the request (including an
-unhandled error's) carries its request id.
+``RequestContextMiddleware`` is a plain ASGI middleware, outermost, so that every log line
+of the request (including an unhandled error's) carries its request id; ``ActorMiddleware``
+runs per route, inside the exception handlers, because it reads the database.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 import time
@@ -50,6 +52,13 @@ def credentials(headers: dict[str, str], cookies: dict[str, str]) -> tuple[str, 
 
 
 class RequestContextMiddleware:
+    """Outermost, around the router too: request id, language, care mode, access log.
+
+    Nothing here touches the database, so nothing here can fail: whatever goes wrong later
+    (resolving the login included, in ``ActorMiddleware``) still answers through the
+    exception handlers, with the request id.
+    """
+
     def __init__(self, app: ASGIApp, platform: Platform) -> None:
         self.app = app
         self.platform = platform
@@ -68,13 +77,6 @@ class RequestContextMiddleware:
         state["care_mode"] = cookies.get(CARE_COOKIE) == "1"
         state["actor"] = None
         state["session_token"] = None
-        found = credentials(headers, cookies)
-        if found:
-            token, _how = found
-            async with self.platform.db.transaction(write=False) as session:
-                state["actor"] = await sessions.resolve_token(session, self.platform, token)
-            if state["actor"] is not None:
-                state["session_token"] = token
         started = time.perf_counter()
         status = 500
 
@@ -82,8 +84,7 @@ class RequestContextMiddleware:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                message.setdefault("headers", [])
-                message["headers"] = [*message["headers"], (b"x-request-id", request_id.encode())]
+                message["headers"] = [*message.get("headers", []), (b"x-request-id", request_id.encode())]
             await send(message)
 
         try:
@@ -103,3 +104,26 @@ class RequestContextMiddleware:
             )
             language_var.reset(lang_token)
             request_id_var.reset(rid_token)
+
+
+class ActorMiddleware:
+    """Per route, inside the exception handlers: who is acting (a database read)."""
+
+    def __init__(self, app: ASGIApp, platform: Platform) -> None:
+        self.app = app
+        self.platform = platform
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            headers = _headers(scope)
+            found = credentials(headers, _cookies(headers))
+            if found:
+                token, how = found
+                async with self.platform.db.transaction(write=False) as session:
+                    actor = await sessions.resolve_token(session, self.platform, token)
+                if actor is not None:
+                    # CSRF goes by how the token came, not by how it was issued: whatever rides
+                    # in the cookie is sent by the browser on its own, so it needs the CSRF token.
+                    scope["state"]["actor"] = dataclasses.replace(actor, via=how)
+                    scope["state"]["session_token"] = token
+        await self.app(scope, receive, send)

@@ -53,6 +53,7 @@ def _field_errors_from_validation(exc: ValidationException) -> list[FieldError]:
         if not isinstance(item, dict):
             continue
         source = item.get("source") or "body"
+        source = getattr(source, "value", source)  # litestar's ParamType.QUERY -> "query"
         key = item.get("key") or ""
         message = str(item.get("message", "invalid"))
         message = message.removeprefix("Value error, ")

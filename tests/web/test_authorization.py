@@ -13,7 +13,6 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-import pytest
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
@@ -375,3 +374,11 @@ async def test_public_keys_are_scoped_to_their_owner(client, users) -> None:
     assert (await client.delete(f"/api/me/keys/{key_id}", headers=as_other)).status_code == 404
     [still] = (await client.get("/api/me/keys", headers=as_owner)).json()
     assert still["revoked_at"] is None
+
+
+async def test_any_token_that_comes_in_the_cookie_needs_the_csrf_token(client, users) -> None:
+    user = await users.make(Role.supplier)
+    api_token = (await bearer(client, user))["Authorization"].removeprefix("Bearer ")
+    client.cookies.set("procurement_session", api_token)
+    forged = await client.post("/api/me/keys", json={"algorithm": "x25519", "public_key": _fresh_public_key()})
+    assert forged.status_code == 403, "a browser attaches cookies by itself, so a cookie is never proof of intent"

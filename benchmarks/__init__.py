@@ -1,0 +1,49 @@
+"""Benchmarks: ``python -m benchmarks NAME`` measures one thing and its baseline in one run.
+
+Each benchmark prints one JSON object per line on stdout:
+``{"bench": NAME, "metric": ..., "value": ..., "baseline": ..., "ratio": ..., "unit": ...}``
+and its progress on stderr. Absolute figures on shared machines drift; the ratio against a
+baseline measured alongside, on the same machine in the same run, is what to compare.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+# name -> (module, what it measures)
+BENCHMARKS: dict[str, tuple[str, str]] = {
+    "api": (
+        "benchmarks.api",
+        (
+            "a public JSON route that reads the database vs. the hello-world /health route of the same app "
+            "(uvicorn, one worker, SQLite); requests/s and p99 latency; target ratio >= 0.25"
+        ),
+    ),
+    "audit": (
+        "benchmarks.audit",
+        (
+            "audit entries verified per second (chain, Merkle tree, signed checkpoints) vs. plain SHA-256 "
+            "over the same entry bytes; target ratio >= 0.25"
+        ),
+    ),
+}
+
+
+def emit(bench: str, metric: str, value: float, baseline: float, ratio: float, unit: str) -> dict[str, object]:
+    """Print one result line (stdout, JSON) and return it."""
+    line = {
+        "bench": bench,
+        "metric": metric,
+        "value": round(value, 3),
+        "baseline": round(baseline, 3),
+        "ratio": round(ratio, 4),
+        "unit": unit,
+    }
+    print(json.dumps(line, ensure_ascii=False), flush=True)
+    return line
+
+
+def note(message: str) -> None:
+    """Progress and context, on stderr so stdout stays one JSON object per line."""
+    print(message, file=sys.stderr, flush=True)

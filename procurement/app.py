@@ -54,6 +54,7 @@ from procurement.web.guards import csrf_protect
 from procurement.web.middleware import ActorMiddleware, RequestContextMiddleware
 from procurement.web.pages import HomePage, PreferencePages
 from procurement.web.problems import EXCEPTION_HANDLERS
+from procurement.web.public_cache import PublicCache
 from procurement.web.system import SystemController
 from procurement.web.templating import make_environment
 
@@ -129,7 +130,14 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
         ),
         compression_config=CompressionConfig(backend="gzip", minimum_size=1024),
         request_max_body_size=settings.max_body_bytes,
-        state=State({"platform": platform, "scheduler": runner, "pdf": PdfRenderer(templates)}),
+        state=State(
+            {
+                "platform": platform,
+                "scheduler": runner,
+                "pdf": PdfRenderer(templates),
+                "public_cache": PublicCache(settings.public_cache_seconds),
+            }
+        ),
         logging_config=None,  # ours (JSON lines with request ids) is set up above
         lifespan=[lifespan],
         debug=False,

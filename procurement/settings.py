@@ -40,6 +40,9 @@ class Settings:
     login_lock_after: int = 10
     login_lock_minutes: int = 15
     max_body_bytes: int = 64 * 1024 * 1024
+    # How long public data that changes rarely (the latest audit checkpoint) is served from
+    # each process's memory; 0 reads the database every time.
+    public_cache_seconds: int = 5
     checkpoint_interval_seconds: int = 300
     sweep_interval_seconds: int = 60
     # How often a standby process tries for the scheduler lease (and the holder heartbeats).

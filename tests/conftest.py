@@ -108,6 +108,8 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
         argon2_lanes=1,
         log_json=False,
         log_level="WARNING",
+        # Tests read what they just wrote; the cache has its own test.
+        public_cache_seconds=0,
     )
 
 

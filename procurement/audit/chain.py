@@ -57,23 +57,34 @@ def format_time(moment: datetime) -> str:
     """UTC, microseconds, 'Z': the only time form that enters a hash."""
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def _field_text(value: Any) -> bytes:
-    if value is None:
-        return b""
-    if isinstance(value, datetime):
-        return format_time(value).encode()
-    return str(value).encode()
+    elif moment.utcoffset():
+        moment = moment.astimezone(UTC)
+    # isoformat is several times faster than strftime, and this runs once per entry verified.
+    return moment.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 def entry_bytes(entry: Mapping[str, Any]) -> bytes:
-    parts = [ENTRY_DOMAIN]
-    for name in ENTRY_FIELDS:
-        raw = _field_text(entry[name])
-        parts.append(b"%d:%s," % (len(raw), raw))
-    return b"".join(parts)
+    # Written out rather than looped over ENTRY_FIELDS: this is the verifier's hot path.
+    recorded_at = entry["recorded_at"]
+    if isinstance(recorded_at, datetime):
+        recorded_at = format_time(recorded_at)
+    values = (
+        str(entry["seq"]),
+        recorded_at,
+        "" if entry["actor_id"] is None else str(entry["actor_id"]),
+        entry["actor_name"],
+        "" if entry["organisation_id"] is None else str(entry["organisation_id"]),
+        entry["action"],
+        entry["subject_type"],
+        entry["subject_id"],
+        entry["change_digest"],
+        entry["request_id"],
+        entry["prev_hash"],
+    )
+    text = "".join([f"{len(v)}:{v}," for v in values])
+    if text.isascii():  # the usual case: character counts are byte counts
+        return ENTRY_DOMAIN + text.encode()
+    return ENTRY_DOMAIN + b"".join([b"%d:%s," % (len(raw), raw) for raw in (v.encode() for v in values)])
 
 
 def entry_hash(entry: Mapping[str, Any]) -> str:
@@ -286,7 +297,10 @@ def verify_log(
         if not verify_signature(checkpoint_text(cp.tree_size, bytes.fromhex(cp.root_hash), cp.signed_at), unb64(cp.signature)):
             return Problem(None, f"checkpoint of size {cp.tree_size} has a bad signature")
     next_cp = 0
+    next_size = pending[0].tree_size if pending else -1
     acc = MerkleAccumulator()
+    append = acc.append
+    sha256 = _sha256
     prev = GENESIS_HASH
     expected_seq = 1
     for entry in entries:
@@ -294,19 +308,21 @@ def verify_log(
         if seq != expected_seq:
             what = "missing or reordered" if seq > expected_seq else "out of order or inserted"
             return Problem(seq, f"expected sequence {expected_seq}, found {seq} ({what})")
-        if digest_details(entry["details"]) != entry["change_digest"]:
+        if sha256(entry["details"].encode()).hexdigest() != entry["change_digest"]:
             return Problem(seq, "details do not match the change digest (edited)")
         if entry["prev_hash"] != prev:
             return Problem(seq, "previous-hash link broken (an entry before it was changed, removed or inserted)")
-        computed = entry_hash(entry)
+        digest = sha256(entry_bytes(entry)).digest()
+        computed = digest.hex()
         if computed != entry["entry_hash"]:
             return Problem(seq, "entry hash does not match its fields (edited)")
         prev = computed
-        acc.append(leaf_hash(computed))
-        while next_cp < len(pending) and pending[next_cp].tree_size == acc.size:
+        append(sha256(b"\x00" + digest).digest())
+        while acc.size == next_size:
             if acc.root().hex() != pending[next_cp].root_hash:
                 return Problem(seq, f"Merkle root differs from the signed checkpoint of size {acc.size}")
             next_cp += 1
+            next_size = pending[next_cp].tree_size if next_cp < len(pending) else -1
         expected_seq += 1
     if next_cp < len(pending):
         return Problem(None, f"a signed checkpoint covers {pending[next_cp].tree_size} entries but the log has {acc.size} (entries deleted)")

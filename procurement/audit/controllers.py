@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from litestar import Controller, get
+from litestar import Controller, Response, get
+from litestar.datastructures import State
 from litestar.params import Parameter
 from sqlalchemy import select
 
@@ -16,6 +17,7 @@ from procurement.errors import NotFound
 from procurement.identity.models import Role
 from procurement.web.deps import MAX_ID, MAX_SEQ, DbSession
 from procurement.web.guards import requires_roles
+from procurement.web.public_cache import PublicCache
 
 
 def checkpoint_public(cp: AuditCheckpoint) -> schemas.CheckpointPublic:
@@ -37,12 +39,22 @@ class AuditProofController(Controller):
     path = "/api/audit"
     tags = ["Audit"]
 
-    @get("/checkpoints/latest", summary="The newest signed checkpoint (tree size, Merkle root, time, signature)")
-    async def latest(self, session: DbSession) -> schemas.CheckpointPublic:
-        cp = await audit.latest_checkpoint(session)
-        if cp is None:
+    @get(
+        "/checkpoints/latest",
+        summary="The newest signed checkpoint (tree size, Merkle root, time, signature)",
+        description="Served from each process's memory for `PROCUREMENT_PUBLIC_CACHE_SECONDS` (default 5 s).",
+    )
+    async def latest(self, session: DbSession, state: State) -> Response[schemas.CheckpointPublic]:
+        cache: PublicCache = state.public_cache
+
+        async def load() -> schemas.CheckpointPublic | None:
+            cp = await audit.latest_checkpoint(session)
+            return checkpoint_public(cp) if cp else None
+
+        latest = await cache.get("audit:latest-checkpoint", load)
+        if latest is None:
             raise NotFound("no checkpoint has been signed yet")
-        return checkpoint_public(cp)
+        return Response(latest, headers={"Cache-Control": cache.cache_control()})
 
     @get(
         "/proofs/inclusion",

@@ -6,7 +6,6 @@ audited in the same transaction.
 
 from __future__ import annotations
 
-
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession

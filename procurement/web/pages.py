@@ -6,8 +6,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from litestar import Controller, Request, get
-from litestar.enums import MediaType
 from litestar.datastructures import Cookie
+from litestar.enums import MediaType
 from litestar.response import Redirect, Template
 
 from procurement.identity.models import Role

@@ -74,3 +74,23 @@ async def test_supervisors_search_the_log_and_others_cannot(client, users, platf
     assert one["actor_name"] == supervisor.username
     assert (await client.get("/api/audit/entries", headers=await bearer(client, supplier))).status_code == 403
     assert (await client.get("/api/audit/entries")).status_code == 401
+
+
+async def test_the_latest_checkpoint_is_served_from_memory_for_a_few_seconds(settings, clock, platform) -> None:
+    from litestar.testing import AsyncTestClient
+
+    from procurement.app import create_app
+
+    await fill_log(platform, 3)
+    await _sign(platform)
+    app = create_app(settings.with_overrides(public_cache_seconds=60), clock=clock, run_scheduler=False)
+    async with AsyncTestClient(app=app) as cached:
+        first = await cached.get("/api/audit/checkpoints/latest")
+        assert first.headers["cache-control"] == "public, max-age=60"
+        await fill_log(platform, 2)
+        await _sign(platform)
+        # Within the minute this process still answers from memory; a reader that must have
+        # the newest asks with a tree size (the proof routes always read the database).
+        assert (await cached.get("/api/audit/checkpoints/latest")).json()["tree_size"] == 3
+        proof = await cached.get("/api/audit/proofs/inclusion", params={"seq": 5, "tree_size": 5})
+        assert proof.status_code == 200

@@ -29,13 +29,8 @@ def provide_platform(state: State) -> Platform:
 async def provide_session(state: State, request: Request) -> AsyncIterator[AsyncSession]:
     """The request's one transaction: committed when the handler returns, rolled back if it raises."""
     platform: Platform = state.platform
-    async with platform.db.sessionmaker(write=request.method not in SAFE_METHODS)() as session:
-        try:
-            yield session
-        except BaseException:
-            await session.rollback()
-            raise
-        await session.commit()
+    async with platform.db.transaction(write=request.method not in SAFE_METHODS) as session:
+        yield session
 
 
 def provide_actor(request: Request) -> Actor:

@@ -43,6 +43,7 @@ from procurement.paths import PROJECT_ROOT
 from procurement.platform import Platform
 from procurement.scheduler.runner import SchedulerRunner
 from procurement.settings import Settings
+from procurement.tenders.controllers import TenderController, TenderRulesController
 from procurement.web.deps import (
     provide_actor,
     provide_optional_actor,
@@ -97,6 +98,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
             UserController,
             AuditProofController,
             AuditEntryController,
+            TenderController,
+            TenderRulesController,
             DocumentController,
             HomePage,
             PreferencePages,

@@ -11,6 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 
+def N_(message: str) -> str:  # noqa: N802 - the conventional name for "mark, translate later"
+    """Marks a message template for extraction into the catalogues; translation happens on display."""
+    return message
+
+
 @dataclass(frozen=True)
 class FieldError:
     field: str  # a path such as "body.uscc"
@@ -39,6 +44,10 @@ class InvalidInput(DomainError):
     status = 422
     slug = "invalid-input"
     title = "Invalid input"
+
+    @classmethod
+    def for_errors(cls, errors: list[FieldError]) -> InvalidInput:
+        return cls("%(summary)s", errors=errors, summary="; ".join(f"{e.field}: {e.message}" for e in errors))
 
     @classmethod
     def for_field(cls, field: str, template: str, **params: object) -> InvalidInput:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from procurement.identity.jobs import ACCOUNT_UNLOCK
+from procurement.tenders.jobs import TENDER_RECHECK
 from procurement.scheduler.framework import Registry
 
 
 def build_registry() -> Registry:
     registry = Registry()
     registry.register(ACCOUNT_UNLOCK)
+    registry.register(TENDER_RECHECK)
     return registry

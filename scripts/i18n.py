@@ -53,7 +53,7 @@ COMPUTED_PREFIXES = ("role:",)
 TEMPLATE_KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2)}
 ERROR_CONSTRUCTORS = (
     "DomainError", "InvalidInput", "NotAuthenticated", "Forbidden", "NotFound", "Conflict",
-    "TooManyAttempts", "AccountLocked", "LoginFailed", "PasswordProblem",
+    "TooManyAttempts", "AccountLocked", "LoginFailed", "PasswordProblem", "NoProcedure",
 )
 PYTHON_KEYWORDS: dict[str, object] = {
     "_": None,
@@ -61,6 +61,7 @@ PYTHON_KEYWORDS: dict[str, object] = {
     "ngettext": (1, 2),
     "N_": None,
     "for_field": (2,),
+    "Violation": (2,),  # Violation(field, template, params, article)
     **{name: None for name in ERROR_CONSTRUCTORS},
 }
 COMMENT_TAGS = ("Translators:",)

@@ -48,3 +48,4 @@ def provide_optional_actor(request: Request) -> Actor | None:
 DbSession = NamedDependency[AsyncSession]
 CurrentActor = NamedDependency[Actor]
 PlatformDep = NamedDependency[Platform]
+OptionalActor = NamedDependency[Actor | None]

@@ -22,7 +22,10 @@ from functools import cache
 
 from babel.messages.pofile import read_po
 
+from procurement.errors import N_
 from procurement.paths import LOCALE_DIR
+
+__all__ = ["N_", "gettext", "ngettext"]
 
 SUPPORTED = ("zh", "en")
 LANGUAGE_NAMES = {"zh": "中文", "en": "English"}
@@ -114,10 +117,6 @@ def gettext(message: str, **params: object) -> str:
 
 def ngettext(singular: str, plural: str, n: int, **params: object) -> str:
     return gettext(singular if n == 1 else plural, **params)
-
-
-def N_(message: str) -> str:  # noqa: N802 - the conventional name for "mark, translate later"
-    return message
 
 
 def choose_language(cookie: str | None, default: str) -> str:

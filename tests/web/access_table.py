@@ -71,6 +71,17 @@ ACCESS: dict[tuple[str, str], Rule] = {
     ("GET",    "/api/audit/entries"):              Rule(SUPERVISORS),
     ("GET",    "/api/audit/entries/{seq}"):        Rule(SUPERVISORS),
 
+    # --- Tenders ---------------------------------------------------------------------------------
+    ("POST",   "/api/tenders"):                    Rule(roles(Role.purchaser, Role.agency), "for the caller's organisation; an agency names its purchaser"),
+    ("GET",    "/api/tenders/review-queue"):       Rule(roles(Role.operator, Role.supervisor)),
+    ("GET",    "/api/tenders/{tender_id}"):        Rule(PUBLIC, "published tenders to all; drafts to their owner; submitted ones also to operators and supervisors"),
+    ("PUT",    "/api/tenders/{tender_id}"):        Rule(roles(Role.purchaser, Role.agency), "the owning organisation's drafts only"),
+    ("POST",   "/api/tenders/{tender_id}/submit"): Rule(roles(Role.purchaser, Role.agency), "the owning organisation only"),
+    ("POST",   "/api/tenders/{tender_id}/review"): Rule(roles(Role.operator), "submitted tenders"),
+    ("GET",    "/api/tenders/{tender_id}/reviews"): Rule(LOGGED_IN, "those who may see the tender"),
+    ("POST",   "/api/tenders/{tender_id}/publish"): Rule(roles(Role.purchaser, Role.agency), "the owning organisation's accepted tenders"),
+    ("GET",    "/api/tender-rules"):               Rule(PUBLIC),
+
     # --- Public documents ----------------------------------------------------------------------
     ("GET",    "/platform-information.pdf"):       Rule(PUBLIC, "names the platform and its audit-key fingerprint"),
 

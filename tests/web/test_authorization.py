@@ -11,6 +11,7 @@ import base64
 import itertools
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
@@ -23,6 +24,7 @@ from procurement.identity.uscc import make_uscc
 from procurement.platform import Platform
 from tests.conftest import TEST_PASSWORD, Users, bearer
 from tests.conftest import TestUser as UserUnderTest
+from tests.tenders.tender_testlib import draft_body
 from tests.web.access_table import ACCESS, OUTSIDE_OPENAPI, may
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
@@ -71,6 +73,7 @@ class World:
     patch_target: UserUnderTest  # whose account PATCH /api/users/{user_id} touches
     key_ids: dict[str, int]
     checkpoint_size: int
+    now: datetime
     passwords: dict[str, str] = field(default_factory=dict)
     tokens: dict[str, str] = field(default_factory=dict)
     serial: itertools.count = field(default_factory=lambda: itertools.count(1))
@@ -108,6 +111,9 @@ class World:
             "seq": 1,
             "code": "zh",
             "mode": "on",
+            # A tender that does not exist: the walk checks the guards; who may touch which
+            # tender (the owner, the operators) is tested in tests/tenders.
+            "tender_id": 999999,
         }
         path = template.format(**{k: v for k, v in path_values.items() if "{" + k + "}" in template})
         login = {"username": self.login_target.username, "password": self.login_target.password}
@@ -136,6 +142,15 @@ class World:
                 request["json"] = {
                     "username": f"walk-user-{n}", "display_name": "走查用户", "password": "Walk-user-pass-1", "roles": ["operator"],
                 }
+            case "POST", "/api/tenders":
+                purchaser = None if who == "purchaser" else self.people["purchaser"].organisation_id
+                request["json"] = draft_body(self.now, purchaser_organisation_id=purchaser)
+            case "PUT", "/api/tenders/{tender_id}":
+                request["json"] = draft_body(self.now)
+            case "POST", "/api/tenders/{tender_id}/review":
+                request["json"] = {"decision": "returned", "checklist": {}, "reason": "walk"}
+            case "POST", "/api/tenders/{tender_id}/publish":
+                request["json"] = {}
             case "PATCH", "/api/users/{user_id}":
                 request["json"] = {"active": True}
             case "GET", "/api/audit/proofs/inclusion":
@@ -167,7 +182,7 @@ async def _build_world(client: AsyncTestClient, users: Users, platform: Platform
     }
     login_target = await users.make(Role.purchaser)
     patch_target = await users.make(Role.operator, organisation_id=people[Role.admin].organisation_id)
-    world = World(client, {str(r): u for r, u in people.items()}, login_target, patch_target, {}, 0)
+    world = World(client, {str(r): u for r, u in people.items()}, login_target, patch_target, {}, 0, platform.clock.now())
     for who in world.people:
         response = await client.post(
             "/api/me/keys", headers=await world.headers(who), json={"algorithm": "x25519", "public_key": _fresh_public_key()}

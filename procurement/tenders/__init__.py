@@ -1,0 +1,1 @@
+"""Tenders: from draft to result, with the legal time limits enforced."""

@@ -1,0 +1,106 @@
+"""Tenders (项目), their lots (标段/包), entry reviews and project-code sequences.
+
+Money is stored as whole fen (分) in integers: SQLite has no exact decimal type, and a
+budget must never be a float. The API speaks Decimal yuan with two places.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import BigInteger, Column, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from procurement.models_base import timestamp
+
+
+class TenderStatus(StrEnum):
+    draft = "draft"  # private to its owner, freely editable
+    submitted = "submitted"  # waiting for the trading centre's entry review (进场)
+    accepted = "accepted"  # entry accepted; the owner publishes it (now or at a set time)
+    published = "published"  # notice out, documents on offer, bidding open
+    bidding_closed = "bidding_closed"  # the bid deadline passed
+    opened = "opened"
+    evaluating = "evaluating"
+    candidates_publicised = "candidates_publicised"
+    awarded = "awarded"
+    contract_signed = "contract_signed"
+    failed = "failed"  # 流标/废标
+    terminated = "terminated"
+
+
+class Tender(SQLModel, table=True):
+    __tablename__ = "tender"
+    __table_args__ = (UniqueConstraint("owner_organisation_id", "idempotency_key", name="uq_tender_owner_idempotency"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=32, unique=True, index=True)  # e.g. 460100-2026-ZC-0001
+    title: str = Field(max_length=200)
+    track: str = Field(max_length=16, index=True)
+    category: str = Field(max_length=16, index=True)
+    method: str = Field(max_length=16, index=True)
+    region: str = Field(max_length=6, index=True)
+    budget_fen: int = Field(sa_type=BigInteger)
+    purchaser_organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    agency_organisation_id: int | None = Field(default=None, foreign_key="organisation.id")
+    # Who runs it on the platform: the agency when there is one, else the purchaser.
+    owner_organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    idempotency_key: str | None = Field(default=None, max_length=64)
+    status: str = Field(max_length=32, index=True)
+    green_channel: bool = Field(default=False)
+    documents_from: datetime = timestamp()
+    documents_until: datetime = timestamp()
+    questions_until: datetime | None = timestamp(nullable=True)
+    bid_deadline: datetime = timestamp(index=True)
+    opening_place: str = Field(default="online", max_length=200)
+    contact_name: str = Field(default="", max_length=100)
+    contact_phone: str = Field(default="", max_length=40)
+    qualifications: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    publish_at: datetime | None = timestamp(nullable=True)  # scheduled publication
+    submitted_at: datetime | None = timestamp(nullable=True)
+    published_at: datetime | None = timestamp(nullable=True)
+    closed_reason: str = Field(default="", max_length=500)  # why it failed or was terminated
+    # When the scheduler must look at this tender next (publication, deadline); None: never.
+    next_check: datetime | None = timestamp(nullable=True, index=True)
+    created_at: datetime = timestamp()
+    updated_at: datetime = timestamp(index=True)
+
+
+class Lot(SQLModel, table=True):
+    __tablename__ = "tender_lot"
+    __table_args__ = (UniqueConstraint("tender_id", "number", name="uq_tender_lot_number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    tender_id: int = Field(foreign_key="tender.id", index=True)
+    number: int
+    title: str = Field(max_length=200)
+    budget_fen: int = Field(sa_type=BigInteger)
+    bid_security_fen: int = Field(default=0, sa_type=BigInteger)
+    evaluation_method: str = Field(max_length=32)  # comprehensive_scoring | lowest_price
+
+
+class EntryReview(SQLModel, table=True):
+    """The trading centre's decision on a submitted tender (进场审核), against its checklist."""
+
+    __tablename__ = "tender_entry_review"
+
+    id: int | None = Field(default=None, primary_key=True)
+    tender_id: int = Field(foreign_key="tender.id", index=True)
+    decision: str = Field(max_length=16)  # accepted | returned
+    reason: str = Field(default="", max_length=1000)
+    checklist: str = Field(sa_column=Column(Text, nullable=False))  # JSON: item -> checked
+    reviewer_id: int = Field(foreign_key="user_account.id")
+    submitted_at: datetime = timestamp()
+    decided_at: datetime = timestamp()
+    # Seconds from submission to decision, measured against the 24-hour target.
+    elapsed_seconds: int
+
+
+class CodeSequence(SQLModel, table=True):
+    """The last number given to a project code prefix; its row lock orders concurrent creators."""
+
+    __tablename__ = "tender_code_sequence"
+
+    prefix: str = Field(primary_key=True, max_length=24)
+    last: int = Field(default=0)

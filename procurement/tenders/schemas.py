@@ -1,0 +1,115 @@
+"""Tender API input and output."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from procurement.tenders.rules import Category, Method, Track
+
+# Up to a hundred billion yuan, in fen precision.
+Yuan = Annotated[Decimal, Field(gt=0, max_digits=13, decimal_places=2, examples=["1250000.00"])]
+YuanOrZero = Annotated[Decimal, Field(ge=0, max_digits=13, decimal_places=2, examples=["25000.00"])]
+EvaluationMethod = Literal["comprehensive_scoring", "lowest_price"]
+
+
+class _Input(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class LotIn(_Input):
+    title: str = Field(min_length=2, max_length=200, examples=["第一标段：门诊楼改造"])
+    budget: Yuan
+    bid_security: YuanOrZero = Decimal("0.00")
+    evaluation_method: EvaluationMethod = "comprehensive_scoring"
+
+
+class TimelineIn(_Input):
+    documents_from: datetime = Field(description="documents on offer from (招标文件发出)", examples=["2026-12-01T01:00:00Z"])
+    documents_until: datetime = Field(examples=["2026-12-08T09:00:00Z"])
+    questions_until: datetime | None = Field(default=None, examples=["2026-12-10T09:00:00Z"])
+    bid_deadline: datetime = Field(description="bid deadline = opening time (投标截止即开标)", examples=["2026-12-22T01:30:00Z"])
+    opening_place: str = Field(default="online", max_length=200, examples=["online"])
+
+
+class TenderDraft(_Input):
+    title: str = Field(min_length=4, max_length=200, examples=["海口市人民医院门诊楼改造工程"])
+    track: Track
+    category: Category
+    method: Method
+    region: str = Field(pattern=r"^[0-9]{6}$", examples=["460100"])
+    budget: Yuan
+    purchaser_organisation_id: int | None = Field(
+        default=None, ge=1, le=2**31 - 1, description="required when an agency creates the tender; a purchaser's own otherwise"
+    )
+    green_channel: bool = Field(default=False, description="a key project (绿色通道): first in the entry review queue")
+    lots: list[LotIn] = Field(min_length=1, max_length=50)
+    timeline: TimelineIn
+    contact_name: str = Field(default="", max_length=100, examples=["王工"])
+    contact_phone: str = Field(default="", max_length=40, examples=["0898-12345678"])
+    qualifications: str = Field(default="", max_length=20000, examples=["具有建筑工程施工总承包三级及以上资质"])
+
+
+class ReviewIn(_Input):
+    decision: Literal["accepted", "returned"]
+    checklist: dict[str, bool] = Field(description="each required material and whether it was provided")
+    reason: str = Field(default="", max_length=1000, examples=["缺少采购需求论证材料"])
+
+
+class PublishIn(_Input):
+    publish_at: datetime | None = Field(default=None, description="publish later at this time; now if omitted")
+
+
+class LotOut(BaseModel):
+    number: int = Field(examples=[1])
+    title: str = Field(examples=["第一标段：门诊楼改造"])
+    budget: Decimal = Field(examples=["1250000.00"])
+    bid_security: Decimal = Field(examples=["25000.00"])
+    evaluation_method: str = Field(examples=["comprehensive_scoring"])
+
+
+class TenderOut(BaseModel):
+    id: int = Field(examples=[1])
+    code: str = Field(examples=["460100-2026-GC-0001"])
+    title: str = Field(examples=["海口市人民医院门诊楼改造工程"])
+    track: str = Field(examples=["works"])
+    category: str = Field(examples=["works"])
+    method: str = Field(examples=["open"])
+    region: str = Field(examples=["460100"])
+    budget: Decimal = Field(examples=["1250000.00"])
+    status: str = Field(examples=["published"])
+    green_channel: bool = Field(examples=[False])
+    purchaser_organisation_id: int = Field(examples=[3])
+    agency_organisation_id: int | None = Field(examples=[4])
+    documents_from: datetime
+    documents_until: datetime
+    questions_until: datetime | None
+    bid_deadline: datetime
+    opening_place: str = Field(examples=["online"])
+    contact_name: str
+    contact_phone: str
+    qualifications: str
+    publish_at: datetime | None
+    published_at: datetime | None
+    closed_reason: str = Field(examples=[""])
+    lots: list[LotOut]
+
+
+class ReviewOut(BaseModel):
+    tender_id: int = Field(examples=[1])
+    decision: str = Field(examples=["accepted"])
+    reason: str = Field(examples=[""])
+    checklist: dict[str, bool]
+    decided_at: datetime
+    elapsed_seconds: int = Field(examples=[5400])
+    within_target: bool = Field(description="decided within 24 hours of submission", examples=[True])
+
+
+class QueueItem(BaseModel):
+    tender: TenderOut
+    waiting_seconds: int = Field(examples=[3600])
+    overdue: bool = Field(description="waiting longer than the 24-hour target", examples=[False])
+    checklist: list[str] = Field(examples=[["采购需求", "预算批复"]])

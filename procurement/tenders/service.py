@@ -1,0 +1,395 @@
+"""The tender's life from draft to bidding closed: rules, state changes, who may do what.
+
+Every change is audited in the same transaction. The legal limits come from ``rules`` (a
+table per track and method), never from scattered conditions here.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from procurement.actor import Actor
+from procurement.audit import service as audit
+from procurement.clock import as_utc
+from procurement.errors import N_, Conflict, FieldError, Forbidden, InvalidInput, NotFound
+from procurement.identity.models import Organisation, OrganisationKind, Role
+from procurement.platform import Platform
+from procurement.tenders import rules
+from procurement.tenders.calendar import HolidayCalendar
+from procurement.tenders.models import (
+    CodeSequence,
+    EntryReview,
+    Lot,
+    Tender,
+    TenderStatus,
+)
+from procurement.tenders.money import to_fen
+from procurement.tenders.schemas import PublishIn, ReviewIn, TenderDraft
+
+# Which states may follow which: the only transitions that exist.
+TRANSITIONS: dict[TenderStatus, frozenset[TenderStatus]] = {
+    TenderStatus.draft: frozenset({TenderStatus.submitted, TenderStatus.terminated}),
+    TenderStatus.submitted: frozenset({TenderStatus.accepted, TenderStatus.draft}),
+    TenderStatus.accepted: frozenset({TenderStatus.published, TenderStatus.terminated}),
+    TenderStatus.published: frozenset({TenderStatus.bidding_closed, TenderStatus.terminated}),
+    TenderStatus.bidding_closed: frozenset({TenderStatus.opened, TenderStatus.failed}),
+    TenderStatus.opened: frozenset({TenderStatus.evaluating, TenderStatus.failed}),
+    TenderStatus.evaluating: frozenset({TenderStatus.candidates_publicised, TenderStatus.failed}),
+    TenderStatus.candidates_publicised: frozenset({TenderStatus.awarded, TenderStatus.failed}),
+    TenderStatus.awarded: frozenset({TenderStatus.contract_signed}),
+    TenderStatus.contract_signed: frozenset(),
+    TenderStatus.failed: frozenset(),
+    TenderStatus.terminated: frozenset(),
+}
+PUBLIC_STATES = frozenset(TenderStatus) - {TenderStatus.draft, TenderStatus.submitted, TenderStatus.accepted}
+TRACK_CODE = {rules.Track.works: "GC", rules.Track.government: "ZC"}  # 工程 / 政采
+
+# The materials a tender brings to entry review (清单管理), per method: message ids.
+CHECKLISTS: dict[str, tuple[str, ...]] = {
+    method: (
+        N_("Project approval or budget approval"),
+        N_("Tender documents"),
+        N_("Procurement requirements"),
+        *((N_("Single-source justification and its publicity"),) if method == rules.Method.single_source else ()),
+        *((N_("Approval of the non-tender method"),) if method in (rules.Method.negotiation, rules.Method.consultation) else ()),
+    )
+    for method in rules.Method
+}
+ENTRY_TARGET_SECONDS = 24 * 3600  # "submitted the same day, handled within 24 hours"
+
+
+def _transition(tender: Tender, to: TenderStatus) -> None:
+    if to not in TRANSITIONS[TenderStatus(tender.status)]:
+        raise Conflict("a tender in state %(state)s cannot become %(to)s", state=tender.status, to=to.value)
+    tender.status = to
+
+
+def _refuse(violations: list[rules.Violation]) -> None:
+    if violations:
+        errors = [
+            FieldError(v.field, v.template + " [%(article)s]", tuple({**v.params, "article": v.article}.items()))
+            if v.article
+            else FieldError(v.field, v.template, tuple(v.params.items()))
+            for v in violations
+        ]
+        raise InvalidInput.for_errors(errors)
+
+
+async def load_calendar(session: AsyncSession) -> HolidayCalendar:
+    """Holidays come from configuration that operators maintain (a later change adds the table)."""
+    return HolidayCalendar(holidays=frozenset(), working_weekends=frozenset())
+
+
+# --- Visibility and authority ---------------------------------------------------------------
+
+
+def _owns(actor: Actor, tender: Tender) -> bool:
+    return actor.organisation_id == tender.owner_organisation_id and actor.has(Role.purchaser, Role.agency)
+
+
+def can_see(actor: Actor | None, tender: Tender) -> bool:
+    if tender.status in PUBLIC_STATES:
+        return True
+    if actor is None:
+        return False
+    if actor.organisation_id in (tender.owner_organisation_id, tender.purchaser_organisation_id):
+        return True
+    # Before publication the trading centre and supervisors see what was submitted, never a draft.
+    return tender.status != TenderStatus.draft and actor.has(Role.operator, Role.supervisor)
+
+
+async def get_tender(session: AsyncSession, actor: Actor | None, tender_id: int, *, for_update: bool = False) -> Tender:
+    tender = await session.get(Tender, tender_id, with_for_update=for_update)
+    if tender is None or not can_see(actor, tender):
+        raise NotFound("no tender %(id)s", id=tender_id)
+    return tender
+
+
+async def _owned(session: AsyncSession, actor: Actor, tender_id: int) -> Tender:
+    tender = await get_tender(session, actor, tender_id, for_update=True)
+    if not _owns(actor, tender):
+        raise Forbidden("only the organisation that runs this tender may change it")
+    return tender
+
+
+async def lots_of(session: AsyncSession, tender_id: int) -> list[Lot]:
+    return list((await session.execute(select(Lot).where(Lot.tender_id == tender_id).order_by(Lot.number))).scalars())
+
+
+# --- Drafts ------------------------------------------------------------------------------------
+
+
+def _check_content(data: TenderDraft) -> None:
+    """What can be checked on a draft already: the lots against the budget and the security cap."""
+    try:
+        tender_rules = rules.rules_for(data.track, data.method, category=data.category)
+    except rules.NoProcedure as exc:
+        raise InvalidInput.for_field("body.method", exc.template, **exc.params) from exc
+    problems: list[rules.Violation] = []
+    for index, lot in enumerate(data.lots):
+        problems += rules.check_security(
+            tender_rules, budget=lot.budget, security=lot.bid_security, field=f"body.lots[{index}].bid_security"
+        )
+    _refuse(problems)
+    if sum(lot.budget for lot in data.lots) > data.budget:
+        raise InvalidInput.for_field("body.lots", "the lots' budgets add up to more than the tender's budget")
+    t = data.timeline
+    if not (t.documents_from < t.documents_until <= t.bid_deadline):
+        raise InvalidInput.for_field(
+            "body.timeline", "documents must be on offer from before they are until, and until no later than the bid deadline"
+        )
+
+
+async def _purchaser_for(session: AsyncSession, actor: Actor, data: TenderDraft) -> tuple[int, int | None]:
+    """(purchaser, agency) organisations: an agency names the purchaser it acts for."""
+    if actor.has(Role.purchaser) and actor.organisation_kind == OrganisationKind.purchaser:
+        if data.purchaser_organisation_id not in (None, actor.organisation_id):
+            raise InvalidInput.for_field("body.purchaser_organisation_id", "a purchaser creates tenders for itself only")
+        return actor.organisation_id, None
+    if data.purchaser_organisation_id is None:
+        raise InvalidInput.for_field("body.purchaser_organisation_id", "an agency must name the purchaser it acts for")
+    purchaser = await session.get(Organisation, data.purchaser_organisation_id)
+    if purchaser is None or purchaser.kind != OrganisationKind.purchaser:
+        raise InvalidInput.for_field("body.purchaser_organisation_id", "is not a purchasing unit registered on the platform")
+    return purchaser.id, actor.organisation_id  # type: ignore[return-value]
+
+
+async def _next_code(session: AsyncSession, region: str, year: int, track: str) -> str:
+    prefix = f"{region}-{year}-{TRACK_CODE[rules.Track(track)]}"
+    bumped = (
+        await session.execute(update(CodeSequence).where(CodeSequence.prefix == prefix).values(last=CodeSequence.last + 1).returning(CodeSequence.last))
+    ).scalar_one_or_none()
+    if bumped is None:
+        try:
+            async with session.begin_nested():
+                session.add(CodeSequence(prefix=prefix, last=1))
+            bumped = 1
+        except IntegrityError:  # another creator made the row first: take the next number after theirs
+            return await _next_code(session, region, year, track)
+    return f"{prefix}-{bumped:04d}"
+
+
+def _apply(tender: Tender, data: TenderDraft) -> None:
+    t = data.timeline
+    tender.title, tender.track, tender.category, tender.method = data.title, data.track, data.category, data.method
+    tender.region, tender.budget_fen, tender.green_channel = data.region, to_fen(data.budget), data.green_channel
+    tender.documents_from, tender.documents_until = as_utc(t.documents_from), as_utc(t.documents_until)
+    tender.questions_until = as_utc(t.questions_until) if t.questions_until else None
+    tender.bid_deadline, tender.opening_place = as_utc(t.bid_deadline), t.opening_place
+    tender.contact_name, tender.contact_phone, tender.qualifications = data.contact_name, data.contact_phone, data.qualifications
+
+
+def _lots(tender_id: int, data: TenderDraft) -> list[Lot]:
+    return [
+        Lot(
+            tender_id=tender_id, number=i, title=lot.title, budget_fen=to_fen(lot.budget),
+            bid_security_fen=to_fen(lot.bid_security), evaluation_method=lot.evaluation_method,
+        )
+        for i, lot in enumerate(data.lots, start=1)
+    ]
+
+
+async def create_draft(session: AsyncSession, platform: Platform, actor: Actor, data: TenderDraft, idempotency_key: str | None) -> tuple[Tender, bool]:
+    """Create a private draft. Repeating a create with the same key returns the first tender.
+
+    Returns (tender, created).
+    """
+    if idempotency_key:
+        existing = (
+            await session.execute(
+                select(Tender).where(Tender.owner_organisation_id == actor.organisation_id, Tender.idempotency_key == idempotency_key)
+            )
+        ).scalar_one_or_none()
+        if existing is not None:
+            return existing, False
+    _check_content(data)
+    purchaser_id, agency_id = await _purchaser_for(session, actor, data)
+    now = platform.clock.now()
+    tender = Tender(
+        code=await _next_code(session, data.region, now.year, data.track),
+        purchaser_organisation_id=purchaser_id,
+        agency_organisation_id=agency_id,
+        owner_organisation_id=actor.organisation_id,
+        idempotency_key=idempotency_key,
+        status=TenderStatus.draft,
+        created_at=now,
+        updated_at=now,
+        title="", track="", category="", method="", region="", budget_fen=0, documents_from=now, documents_until=now, bid_deadline=now,
+    )
+    _apply(tender, data)
+    session.add(tender)
+    await session.flush()
+    session.add_all(_lots(tender.id, data))  # type: ignore[arg-type]
+    await session.flush()
+    await audit.record(
+        session, platform.clock, actor, "tender.created", subject_type="tender", subject_id=tender.id,
+        details={"code": tender.code, "title": tender.title, "track": tender.track, "method": tender.method, "budget_fen": tender.budget_fen},
+    )
+    return tender, True
+
+
+async def update_draft(session: AsyncSession, platform: Platform, actor: Actor, tender_id: int, data: TenderDraft) -> Tender:
+    tender = await _owned(session, actor, tender_id)
+    if tender.status != TenderStatus.draft:
+        raise Conflict("only a draft can be edited; this tender is %(state)s", state=tender.status)
+    _check_content(data)
+    purchaser_id, agency_id = await _purchaser_for(session, actor, data)
+    tender.purchaser_organisation_id, tender.agency_organisation_id = purchaser_id, agency_id
+    _apply(tender, data)
+    tender.updated_at = platform.clock.now()
+    await session.execute(delete(Lot).where(Lot.tender_id == tender.id))
+    session.add_all(_lots(tender.id, data))  # type: ignore[arg-type]
+    await session.flush()
+    await audit.record(
+        session, platform.clock, actor, "tender.updated", subject_type="tender", subject_id=tender.id,
+        details={"title": tender.title, "budget_fen": tender.budget_fen, "lots": len(data.lots)},
+    )
+    return tender
+
+
+# --- Entry review (进场) -------------------------------------------------------------------------
+
+
+async def _check_timeline(session: AsyncSession, tender: Tender, published_at: datetime) -> None:
+    _refuse(
+        rules.check_timeline(
+            rules.rules_for(tender.track, tender.method),
+            await load_calendar(session),
+            documents_from=as_utc(tender.documents_from),
+            documents_until=as_utc(tender.documents_until),
+            bid_deadline=as_utc(tender.bid_deadline),
+            published_at=published_at,
+        )
+    )
+
+
+async def submit(session: AsyncSession, platform: Platform, actor: Actor, tender_id: int) -> Tender:
+    tender = await _owned(session, actor, tender_id)
+    now = platform.clock.now()
+    await _check_timeline(session, tender, now)  # a tender that could not be published now is not worth reviewing
+    _transition(tender, TenderStatus.submitted)
+    tender.submitted_at = tender.updated_at = now
+    await session.flush()
+    await audit.record(session, platform.clock, actor, "tender.submitted", subject_type="tender", subject_id=tender.id)
+    return tender
+
+
+async def review(session: AsyncSession, platform: Platform, actor: Actor, tender_id: int, data: ReviewIn) -> EntryReview:
+    if not actor.has(Role.operator):
+        raise Forbidden("only the trading centre reviews tender entry")
+    tender = await get_tender(session, actor, tender_id, for_update=True)
+    required = CHECKLISTS[tender.method]
+    unknown = sorted(set(data.checklist) - set(required))
+    if unknown:
+        raise InvalidInput.for_field("body.checklist", "not on this method's checklist: %(items)s", items=", ".join(unknown))
+    missing = [item for item in required if not data.checklist.get(item)]
+    if data.decision == "accepted" and missing:
+        raise InvalidInput.for_field("body.checklist", "cannot accept with materials missing: %(items)s", items=", ".join(missing))
+    if data.decision == "returned" and not data.reason:
+        raise InvalidInput.for_field("body.reason", "say why the tender is returned")
+    now = platform.clock.now()
+    _transition(tender, TenderStatus.accepted if data.decision == "accepted" else TenderStatus.draft)
+    submitted_at = as_utc(tender.submitted_at or now)
+    decision = EntryReview(
+        tender_id=tender.id, decision=data.decision, reason=data.reason,  # type: ignore[arg-type]
+        checklist=json.dumps({item: bool(data.checklist.get(item)) for item in required}, ensure_ascii=False),
+        reviewer_id=actor.user_id, submitted_at=submitted_at, decided_at=now,
+        elapsed_seconds=int((now - submitted_at).total_seconds()),
+    )
+    tender.updated_at = now
+    session.add(decision)
+    await session.flush()
+    await audit.record(
+        session, platform.clock, actor, f"tender.entry_{data.decision}", subject_type="tender", subject_id=tender.id,
+        organisation_id=actor.organisation_id,
+        details={"reason": data.reason, "missing": missing, "elapsed_seconds": decision.elapsed_seconds},
+    )
+    return decision
+
+
+async def review_queue(session: AsyncSession) -> list[Tender]:
+    """Submitted tenders, green channel first, then oldest first."""
+    query = (
+        select(Tender)
+        .where(Tender.status == TenderStatus.submitted)
+        .order_by(Tender.green_channel.desc(), Tender.submitted_at, Tender.id)
+    )
+    return list((await session.execute(query)).scalars())
+
+
+async def reviews_of(session: AsyncSession, tender_id: int) -> list[EntryReview]:
+    return list(
+        (await session.execute(select(EntryReview).where(EntryReview.tender_id == tender_id).order_by(EntryReview.id))).scalars()
+    )
+
+
+# --- Publication and the deadline -------------------------------------------------------------------
+
+
+async def publish(session: AsyncSession, platform: Platform, actor: Actor, tender_id: int, data: PublishIn) -> Tender:
+    tender = await _owned(session, actor, tender_id)
+    if tender.status != TenderStatus.accepted:
+        raise Conflict("a tender is published after its entry is accepted; this one is %(state)s", state=tender.status)
+    now = platform.clock.now()
+    at = as_utc(data.publish_at) if data.publish_at else now
+    if at < now:
+        raise InvalidInput.for_field("body.publish_at", "must not be in the past")
+    await _check_timeline(session, tender, at)
+    if at > now:
+        tender.publish_at = tender.next_check = at
+        tender.updated_at = now
+        await session.flush()
+        await audit.record(
+            session, platform.clock, actor, "tender.publication_scheduled", subject_type="tender", subject_id=tender.id,
+            details={"publish_at": at.isoformat()},
+        )
+        return tender
+    await _publish_now(session, platform, actor, tender)
+    return tender
+
+
+async def _publish_now(session: AsyncSession, platform: Platform, actor: Actor | None, tender: Tender) -> None:
+    now = platform.clock.now()
+    _transition(tender, TenderStatus.published)
+    tender.published_at = tender.updated_at = now
+    tender.publish_at = None
+    tender.next_check = as_utc(tender.bid_deadline)
+    await session.flush()
+    await audit.record(
+        session, platform.clock, actor, "tender.published", subject_type="tender", subject_id=tender.id,
+        organisation_id=tender.owner_organisation_id, details={"code": tender.code, "bid_deadline": as_utc(tender.bid_deadline).isoformat()},
+    )
+
+
+async def recheck(session: AsyncSession, platform: Platform, tender_id: int) -> bool:
+    """The scheduler's look at a tender: publish when its time comes, close bidding at the deadline.
+
+    Idempotent: it acts only on what is due now, and moves ``next_check`` past it.
+    """
+    tender = await session.get(Tender, tender_id, with_for_update=True)
+    if tender is None:
+        return False
+    now = platform.clock.now()
+    changed = False
+    if tender.status == TenderStatus.accepted and tender.publish_at and as_utc(tender.publish_at) <= now:
+        await _publish_now(session, platform, None, tender)
+        changed = True
+    if tender.status == TenderStatus.published and as_utc(tender.bid_deadline) <= now:
+        _transition(tender, TenderStatus.bidding_closed)
+        tender.updated_at = now
+        await session.flush()
+        await audit.record(
+            session, platform.clock, None, "tender.bidding_closed", subject_type="tender", subject_id=tender.id,
+            organisation_id=tender.owner_organisation_id, details={"bid_deadline": as_utc(tender.bid_deadline).isoformat()},
+        )
+        changed = True
+    if tender.next_check is not None and as_utc(tender.next_check) <= now:
+        # Nothing more is due from this tender here (the opening belongs to the sealed-bid work).
+        tender.next_check = None
+        await session.flush()
+    return changed

@@ -43,7 +43,11 @@ from procurement.paths import PROJECT_ROOT
 from procurement.platform import Platform
 from procurement.scheduler.runner import SchedulerRunner
 from procurement.settings import Settings
-from procurement.tenders.controllers import TenderController, TenderRulesController
+from procurement.tenders.controllers import (
+    CalendarController,
+    TenderController,
+    TenderRulesController,
+)
 from procurement.web.deps import (
     provide_actor,
     provide_optional_actor,
@@ -100,6 +104,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
             AuditEntryController,
             TenderController,
             TenderRulesController,
+            CalendarController,
             DocumentController,
             HomePage,
             PreferencePages,

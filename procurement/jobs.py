@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from procurement.identity.jobs import ACCOUNT_UNLOCK
-from procurement.tenders.jobs import TENDER_RECHECK
 from procurement.scheduler.framework import Registry
+from procurement.tenders.jobs import TENDER_RECHECK
 
 
 def build_registry() -> Registry:

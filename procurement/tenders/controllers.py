@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import base64
 import json
+from datetime import date, datetime
+from decimal import Decimal
 
-from litestar import Controller, Response, get, post, put
+from litestar import Controller, Response, delete, get, post, put
 from litestar.params import HeaderParameter, Parameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from procurement.clock import as_utc
+from procurement.errors import InvalidInput
 from procurement.identity.models import Role
-from procurement.tenders import rules, schemas, service
-from procurement.tenders.models import EntryReview, Tender
-from procurement.tenders.money import to_yuan
+from procurement.tenders import holidays, rules, schemas, service
+from procurement.tenders.models import Amendment, EntryReview, Tender, TenderStatus
+from procurement.tenders.money import to_fen, to_yuan
 from procurement.web.deps import (
     MAX_ID,
     CurrentActor,
@@ -22,6 +26,7 @@ from procurement.web.deps import (
 )
 from procurement.web.guards import requires_login, requires_roles
 
+YUAN_PATTERN = r"^[0-9]{1,11}(\.[0-9]{1,2})?$"
 TenderId = Parameter(ge=1, le=MAX_ID, description="the tender's id")
 
 
@@ -39,6 +44,25 @@ async def tender_out(session: AsyncSession, tender: Tender) -> schemas.TenderOut
             for lot in lots
         ],
     )
+
+
+def amendment_out(a: Amendment) -> schemas.AmendmentOut:
+    return schemas.AmendmentOut(
+        number=a.number, summary=a.summary, amended_at=a.amended_at, deadline_before=a.deadline_before,
+        deadline_after=a.deadline_after, deadline_moved=a.deadline_after != a.deadline_before,
+    )
+
+
+def encode_cursor(published_at: datetime, tender_id: int) -> str:
+    return base64.urlsafe_b64encode(f"{published_at.isoformat()}|{tender_id}".encode()).decode()
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, int]:
+    try:
+        at, tender_id = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
+        return as_utc(datetime.fromisoformat(at)), int(tender_id)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InvalidInput.for_field("query.cursor", "is not a cursor this list gave out") from exc
 
 
 def review_out(review: EntryReview) -> schemas.ReviewOut:
@@ -69,6 +93,45 @@ class TenderController(Controller):
     ) -> Response[schemas.TenderOut]:
         tender, created = await service.create_draft(session, platform, actor, data, idempotency_key)
         return Response(await tender_out(session, tender), status_code=201 if created else 200)
+
+    @get(
+        summary="Find published tenders",
+        description="Newest publication first. Keyword matches the title or project code (Chinese works). "
+        "Pages with `cursor` stay stable while new tenders are published.",
+    )
+    async def find(
+        self,
+        session: DbSession,
+        q: str = Parameter(default="", max_length=100, description="keyword"),
+        region: str | None = Parameter(default=None, pattern=r"^[0-9]{6}$"),
+        track: rules.Track | None = None,
+        category: rules.Category | None = None,
+        method: rules.Method | None = None,
+        status: TenderStatus | None = None,
+        published_from: datetime | None = None,
+        published_until: datetime | None = None,
+        # Yuan as text: the query-string decoder checks ranges on numbers only, never on Decimal.
+        budget_min: str | None = Parameter(default=None, pattern=YUAN_PATTERN, description="yuan, e.g. 500000.00"),
+        budget_max: str | None = Parameter(default=None, pattern=YUAN_PATTERN, description="yuan"),
+        cursor: str | None = Parameter(default=None, max_length=200),
+        limit: int = Parameter(default=20, ge=1, le=100),
+    ) -> schemas.TenderPage:
+        found = await service.search(
+            session,
+            service.Search(
+                keyword=q.strip(), region=region, track=track, category=category, method=method, status=status,
+                published_from=as_utc(published_from) if published_from else None,
+                published_until=as_utc(published_until) if published_until else None,
+                budget_min_fen=to_fen(Decimal(budget_min)) if budget_min else None,
+                budget_max_fen=to_fen(Decimal(budget_max)) if budget_max else None,
+                after=decode_cursor(cursor) if cursor else None, limit=limit,
+            ),
+        )
+        last = found[-1] if len(found) == limit else None
+        return schemas.TenderPage(
+            items=[await tender_out(session, t) for t in found],
+            next_cursor=encode_cursor(as_utc(last.published_at), last.id) if last and last.published_at else None,  # type: ignore[arg-type]
+        )
 
     @get("/review-queue", summary="Tenders waiting for entry review: green channel first, with the 24-hour clock",
          guards=[requires_roles(Role.operator, Role.supervisor)])
@@ -118,6 +181,37 @@ class TenderController(Controller):
         self, data: schemas.PublishIn, session: DbSession, platform: PlatformDep, actor: CurrentActor, tender_id: int = TenderId
     ) -> schemas.TenderOut:
         return await tender_out(session, await service.publish(session, platform, actor, tender_id, data))
+
+
+    @post("/{tender_id:int}/amendments", summary="Clarify or amend a published tender (moves the deadline if needed)",
+          guards=[requires_roles(Role.purchaser, Role.agency)], status_code=201)
+    async def amend(
+        self, data: schemas.AmendmentIn, session: DbSession, platform: PlatformDep, actor: CurrentActor, tender_id: int = TenderId
+    ) -> schemas.AmendmentOut:
+        return amendment_out(await service.amend(session, platform, actor, tender_id, data.summary))
+
+    @get("/{tender_id:int}/amendments", summary="The clarifications and amendments of a tender")
+    async def amendments(self, session: DbSession, optional_actor: OptionalActor, tender_id: int = TenderId) -> list[schemas.AmendmentOut]:
+        await service.get_tender(session, optional_actor, tender_id)
+        return [amendment_out(a) for a in await service.amendments_of(session, tender_id)]
+
+
+class CalendarController(Controller):
+    path = "/api/calendar"
+    tags = ["Tenders"]
+
+    @get(summary="Holidays and working weekends of a year (working days are counted with them)")
+    async def year(self, session: DbSession, year: int = Parameter(ge=2000, le=2100)) -> list[schemas.CalendarDayOut]:
+        return [schemas.CalendarDayOut(day=d.day, kind=d.kind, name=d.name) for d in await holidays.list_days(session, year)]
+
+    @put("/{day:date}", summary="Mark a day as a holiday or a working weekend", guards=[requires_roles(Role.operator)])
+    async def set_day(self, day: date, data: schemas.CalendarDayIn, session: DbSession, platform: PlatformDep, actor: CurrentActor) -> schemas.CalendarDayOut:
+        entry = await holidays.set_day(session, platform, actor, day, data.kind, data.name)
+        return schemas.CalendarDayOut(day=entry.day, kind=entry.kind, name=entry.name)
+
+    @delete("/{day:date}", summary="Make a day ordinary again", guards=[requires_roles(Role.operator)], status_code=204)
+    async def remove_day(self, day: date, session: DbSession, platform: PlatformDep, actor: CurrentActor) -> None:
+        await holidays.remove_day(session, platform, actor, day)
 
 
 class TenderRulesController(Controller):

@@ -6,7 +6,7 @@ budget must never be a float. The API speaks Decimal yuan with two places.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 from sqlalchemy import BigInteger, Column, Text, UniqueConstraint
@@ -104,3 +104,29 @@ class CodeSequence(SQLModel, table=True):
 
     prefix: str = Field(primary_key=True, max_length=24)
     last: int = Field(default=0)
+
+
+class CalendarDay(SQLModel, table=True):
+    """A day that breaks the Monday-to-Friday rule: a holiday, or a weekend worked (调休)."""
+
+    __tablename__ = "calendar_day"
+
+    day: date = Field(primary_key=True)
+    kind: str = Field(max_length=16)  # holiday | working_weekend
+    name: str = Field(default="", max_length=100)
+
+
+class Amendment(SQLModel, table=True):
+    """A clarification or amendment (澄清或修改) of a published tender, with its effect on the deadline."""
+
+    __tablename__ = "tender_amendment"
+    __table_args__ = (UniqueConstraint("tender_id", "number", name="uq_tender_amendment_number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    tender_id: int = Field(foreign_key="tender.id", index=True)
+    number: int
+    summary: str = Field(sa_column=Column(Text, nullable=False))
+    amended_at: datetime = timestamp()
+    deadline_before: datetime = timestamp()
+    deadline_after: datetime = timestamp()
+    author_id: int = Field(foreign_key="user_account.id")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
@@ -113,3 +113,32 @@ class QueueItem(BaseModel):
     waiting_seconds: int = Field(examples=[3600])
     overdue: bool = Field(description="waiting longer than the 24-hour target", examples=[False])
     checklist: list[str] = Field(examples=[["采购需求", "预算批复"]])
+
+
+class AmendmentIn(_Input):
+    summary: str = Field(min_length=4, max_length=5000, examples=["第一标段工程量清单第 3 项数量更正为 120 立方米"])
+
+
+class AmendmentOut(BaseModel):
+    number: int = Field(examples=[1])
+    summary: str
+    amended_at: datetime
+    deadline_before: datetime
+    deadline_after: datetime
+    deadline_moved: bool = Field(description="the deadline moved so that 15 days remain after the amendment", examples=[True])
+
+
+class TenderPage(BaseModel):
+    items: list[TenderOut]
+    next_cursor: str | None = Field(description="pass as `cursor` for the next page; stable while tenders are added", examples=[None])
+
+
+class CalendarDayIn(_Input):
+    kind: Literal["holiday", "working_weekend"]
+    name: str = Field(default="", max_length=100, examples=["春节"])
+
+
+class CalendarDayOut(BaseModel):
+    day: date = Field(examples=["2026-02-17"])
+    kind: str = Field(examples=["holiday"])
+    name: str = Field(examples=["春节"])

@@ -7,21 +7,30 @@ table per track and method), never from scattered conditions here.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from procurement.actor import Actor
 from procurement.audit import service as audit
 from procurement.clock import as_utc
-from procurement.errors import N_, Conflict, FieldError, Forbidden, InvalidInput, NotFound
+from procurement.errors import (
+    N_,
+    Conflict,
+    FieldError,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+)
 from procurement.identity.models import Organisation, OrganisationKind, Role
 from procurement.platform import Platform
 from procurement.tenders import rules
-from procurement.tenders.calendar import HolidayCalendar
+from procurement.tenders.holidays import load_calendar
 from procurement.tenders.models import (
+    Amendment,
     CodeSequence,
     EntryReview,
     Lot,
@@ -78,11 +87,6 @@ def _refuse(violations: list[rules.Violation]) -> None:
             for v in violations
         ]
         raise InvalidInput.for_errors(errors)
-
-
-async def load_calendar(session: AsyncSession) -> HolidayCalendar:
-    """Holidays come from configuration that operators maintain (a later change adds the table)."""
-    return HolidayCalendar(holidays=frozenset(), working_weekends=frozenset())
 
 
 # --- Visibility and authority ---------------------------------------------------------------
@@ -393,3 +397,97 @@ async def recheck(session: AsyncSession, platform: Platform, tender_id: int) -> 
         tender.next_check = None
         await session.flush()
     return changed
+
+
+# --- Clarifications and amendments -------------------------------------------------------------
+
+
+async def amend(session: AsyncSession, platform: Platform, actor: Actor, tender_id: int, summary: str) -> Amendment:
+    """Record a clarification or amendment; move the deadline if too little time would remain.
+
+    The law asks for at least 15 days between the amendment and the deadline (works: 招标投标法
+    第二十三条; government: 政府采购法实施条例 第三十一条); rather than refuse, the platform moves
+    the deadline, and the amendment (and its notice) says so.
+    """
+    tender = await _owned(session, actor, tender_id)
+    if tender.status != TenderStatus.published:
+        raise Conflict("only a published tender open for bids can be amended; this one is %(state)s", state=tender.status)
+    now = platform.clock.now()
+    before = as_utc(tender.bid_deadline)
+    after = rules.moved_deadline_for_amendment(
+        rules.rules_for(tender.track, tender.method), amended_at=now, bid_deadline=before, calendar=await load_calendar(session)
+    )
+    previous = (
+        await session.execute(select(Amendment.number).where(Amendment.tender_id == tender.id).order_by(Amendment.number.desc()).limit(1))
+    ).scalar_one_or_none()
+    amendment = Amendment(
+        tender_id=tender.id, number=(previous or 0) + 1, summary=summary, amended_at=now,  # type: ignore[arg-type]
+        deadline_before=before, deadline_after=after, author_id=actor.user_id,
+    )
+    session.add(amendment)
+    if after != before:
+        tender.bid_deadline = after
+        # A documents window that reached the old deadline follows it.
+        if as_utc(tender.documents_until) == before:
+            tender.documents_until = after
+        tender.next_check = after
+    tender.updated_at = now
+    await session.flush()
+    await audit.record(
+        session, platform.clock, actor, "tender.amended", subject_type="tender", subject_id=tender.id,
+        details={"number": amendment.number, "deadline_before": before.isoformat(), "deadline_after": after.isoformat()},
+    )
+    return amendment
+
+
+async def amendments_of(session: AsyncSession, tender_id: int) -> list[Amendment]:
+    return list(
+        (await session.execute(select(Amendment).where(Amendment.tender_id == tender_id).order_by(Amendment.number))).scalars()
+    )
+
+
+# --- Finding tenders ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Search:
+    keyword: str = ""
+    region: str | None = None
+    track: str | None = None
+    category: str | None = None
+    method: str | None = None
+    status: str | None = None
+    published_from: datetime | None = None
+    published_until: datetime | None = None
+    budget_min_fen: int | None = None
+    budget_max_fen: int | None = None
+    # Keyset cursor: the (published_at, id) of the last tender of the previous page.
+    after: tuple[datetime, int] | None = None
+    limit: int = 20
+
+
+async def search(session: AsyncSession, s: Search) -> list[Tender]:
+    """Published tenders, newest publication first; only what the public may see."""
+    query = select(Tender).where(Tender.status.in_([state.value for state in PUBLIC_STATES]), Tender.published_at.is_not(None))
+    if s.keyword:
+        pattern = "%" + s.keyword.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        query = query.where(or_(Tender.title.like(pattern, escape="\\"), Tender.code.like(pattern, escape="\\")))
+    for column, value in (
+        (Tender.region, s.region), (Tender.track, s.track), (Tender.category, s.category), (Tender.method, s.method),
+        (Tender.status, s.status),
+    ):
+        if value:
+            query = query.where(column == value)
+    if s.published_from:
+        query = query.where(Tender.published_at >= s.published_from)
+    if s.published_until:
+        query = query.where(Tender.published_at < s.published_until)
+    if s.budget_min_fen is not None:
+        query = query.where(Tender.budget_fen >= s.budget_min_fen)
+    if s.budget_max_fen is not None:
+        query = query.where(Tender.budget_fen <= s.budget_max_fen)
+    if s.after is not None:
+        at, last_id = s.after
+        query = query.where(or_(Tender.published_at < at, and_(Tender.published_at == at, Tender.id < last_id)))
+    query = query.order_by(Tender.published_at.desc(), Tender.id.desc()).limit(s.limit)
+    return list((await session.execute(query)).scalars())

@@ -38,7 +38,7 @@ async def _accepted(client, platform, users, clock, **draft):
     assert (await client.post(f"/api/tenders/{tender_id}/submit", headers=owner)).status_code == 200
     reviewed = await client.post(f"/api/tenders/{tender_id}/review", headers=centre, json={"decision": "accepted", "checklist": _all_checked()})
     assert reviewed.status_code == 200, reviewed.text
-    return tender_id, owner, centre
+    return tender_id, owner, centre, purchaser
 
 
 async def test_a_repeated_create_makes_no_second_tender_and_a_draft_is_private(client, users, platform, clock) -> None:
@@ -135,7 +135,7 @@ async def test_the_queue_puts_green_channel_projects_first(client, users, clock)
 
 
 async def test_published_then_bidding_closes_at_the_deadline_once(client, users, platform, clock) -> None:
-    tender_id, owner, _ = await _accepted(client, platform, users, clock)
+    tender_id, owner, *_ = await _accepted(client, platform, users, clock)
     published = await client.post(f"/api/tenders/{tender_id}/publish", headers=owner, json={})
     assert published.status_code == 200 and published.json()["status"] == "published"
     public = await client.get(f"/api/tenders/{tender_id}")
@@ -153,7 +153,7 @@ async def test_published_then_bidding_closes_at_the_deadline_once(client, users,
 
 
 async def test_a_scheduled_publication_happens_by_itself(client, users, platform, clock) -> None:
-    tender_id, owner, _ = await _accepted(client, platform, users, clock, documents_in=timedelta(days=2))
+    tender_id, owner, *_ = await _accepted(client, platform, users, clock, documents_in=timedelta(days=2))
     at = clock.now() + timedelta(hours=6)
     scheduled = await client.post(f"/api/tenders/{tender_id}/publish", headers=owner, json={"publish_at": at.isoformat()})
     assert scheduled.status_code == 200 and scheduled.json()["status"] == "accepted"

@@ -80,7 +80,13 @@ ACCESS: dict[tuple[str, str], Rule] = {
     ("POST",   "/api/tenders/{tender_id}/review"): Rule(roles(Role.operator), "submitted tenders"),
     ("GET",    "/api/tenders/{tender_id}/reviews"): Rule(LOGGED_IN, "those who may see the tender"),
     ("POST",   "/api/tenders/{tender_id}/publish"): Rule(roles(Role.purchaser, Role.agency), "the owning organisation's accepted tenders"),
+    ("GET",    "/api/tenders"):                    Rule(PUBLIC, "published tenders only"),
+    ("POST",   "/api/tenders/{tender_id}/amendments"): Rule(roles(Role.purchaser, Role.agency), "the owning organisation's published tenders"),
+    ("GET",    "/api/tenders/{tender_id}/amendments"): Rule(PUBLIC, "as GET /api/tenders/{tender_id}"),
     ("GET",    "/api/tender-rules"):               Rule(PUBLIC),
+    ("GET",    "/api/calendar"):                   Rule(PUBLIC),
+    ("PUT",    "/api/calendar/{day}"):             Rule(roles(Role.operator)),
+    ("DELETE", "/api/calendar/{day}"):             Rule(roles(Role.operator)),
 
     # --- Public documents ----------------------------------------------------------------------
     ("GET",    "/platform-information.pdf"):       Rule(PUBLIC, "names the platform and its audit-key fingerprint"),

@@ -114,6 +114,7 @@ class World:
             # A tender that does not exist: the walk checks the guards; who may touch which
             # tender (the owner, the operators) is tested in tests/tenders.
             "tender_id": 999999,
+            "day": "2030-10-01",
         }
         path = template.format(**{k: v for k, v in path_values.items() if "{" + k + "}" in template})
         login = {"username": self.login_target.username, "password": self.login_target.password}
@@ -149,6 +150,12 @@ class World:
                 request["json"] = draft_body(self.now)
             case "POST", "/api/tenders/{tender_id}/review":
                 request["json"] = {"decision": "returned", "checklist": {}, "reason": "walk"}
+            case "POST", "/api/tenders/{tender_id}/amendments":
+                request["json"] = {"summary": "走查澄清"}
+            case "PUT", "/api/calendar/{day}":
+                request["json"] = {"kind": "holiday", "name": "国庆节"}
+            case "GET", "/api/calendar":
+                request["params"] = {"year": 2030}
             case "POST", "/api/tenders/{tender_id}/publish":
                 request["json"] = {}
             case "PATCH", "/api/users/{user_id}":

@@ -11,7 +11,6 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-
 revision: str = '0002_tenders'
 down_revision: str | None = '0001_foundation'
 branch_labels: Sequence[str] | None = None

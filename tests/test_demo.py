@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from procurement.audit.models import AuditEntry
 from procurement.demo import load_demo
 from procurement.identity.models import User
+from procurement.tenders.models import Tender
 
 
 async def test_demo_accounts_log_in_and_a_second_load_changes_nothing(platform, client) -> None:
@@ -24,3 +25,14 @@ async def test_demo_accounts_log_in_and_a_second_load_changes_nothing(platform, 
         assert response.status_code == 200, name
         assert sorted(response.json()["user"]["roles"]) == sorted(roles.split(", "))
     assert (platform.settings.data_dir / "demo-credentials.txt").stat().st_mode & 0o077 == 0
+
+
+async def test_demo_tenders_cover_the_states_and_the_public_sees_only_the_published(platform, client) -> None:
+    await load_demo(platform)
+    async with platform.db.transaction(write=False) as session:
+        states = sorted((await session.execute(select(Tender.status))).scalars())
+    assert states == sorted(["published"] * 4 + ["accepted", "submitted", "submitted", "draft"])
+    public = (await client.get("/api/tenders")).json()["items"]
+    assert len(public) == 4
+    assert {t["track"] for t in public} == {"works", "government"}
+    assert len({t["region"] for t in public}) >= 3

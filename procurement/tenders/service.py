@@ -178,14 +178,17 @@ async def _next_code(session: AsyncSession, region: str, year: int, track: str) 
     return f"{prefix}-{bumped:04d}"
 
 
-def _apply(tender: Tender, data: TenderDraft) -> None:
+def _draft_fields(data: TenderDraft) -> dict[str, object]:
+    """The tender's columns a draft sets (create and edit alike)."""
     t = data.timeline
-    tender.title, tender.track, tender.category, tender.method = data.title, data.track, data.category, data.method
-    tender.region, tender.budget_fen, tender.green_channel = data.region, to_fen(data.budget), data.green_channel
-    tender.documents_from, tender.documents_until = as_utc(t.documents_from), as_utc(t.documents_until)
-    tender.questions_until = as_utc(t.questions_until) if t.questions_until else None
-    tender.bid_deadline, tender.opening_place = as_utc(t.bid_deadline), t.opening_place
-    tender.contact_name, tender.contact_phone, tender.qualifications = data.contact_name, data.contact_phone, data.qualifications
+    return {
+        "title": data.title, "track": data.track, "category": data.category, "method": data.method, "region": data.region,
+        "budget_fen": to_fen(data.budget), "green_channel": data.green_channel,
+        "documents_from": as_utc(t.documents_from), "documents_until": as_utc(t.documents_until),
+        "questions_until": as_utc(t.questions_until) if t.questions_until else None,
+        "bid_deadline": as_utc(t.bid_deadline), "opening_place": t.opening_place,
+        "contact_name": data.contact_name, "contact_phone": data.contact_phone, "qualifications": data.qualifications,
+    }
 
 
 def _lots(tender_id: int, data: TenderDraft) -> list[Lot]:
@@ -223,9 +226,8 @@ async def create_draft(session: AsyncSession, platform: Platform, actor: Actor, 
         status=TenderStatus.draft,
         created_at=now,
         updated_at=now,
-        title="", track="", category="", method="", region="", budget_fen=0, documents_from=now, documents_until=now, bid_deadline=now,
+        **_draft_fields(data),
     )
-    _apply(tender, data)
     session.add(tender)
     await session.flush()
     session.add_all(_lots(tender.id, data))  # type: ignore[arg-type]
@@ -244,7 +246,8 @@ async def update_draft(session: AsyncSession, platform: Platform, actor: Actor, 
     _check_content(data)
     purchaser_id, agency_id = await _purchaser_for(session, actor, data)
     tender.purchaser_organisation_id, tender.agency_organisation_id = purchaser_id, agency_id
-    _apply(tender, data)
+    for name, value in _draft_fields(data).items():
+        setattr(tender, name, value)
     tender.updated_at = platform.clock.now()
     await session.execute(delete(Lot).where(Lot.tender_id == tender.id))
     session.add_all(_lots(tender.id, data))  # type: ignore[arg-type]

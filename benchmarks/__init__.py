@@ -20,6 +20,10 @@ BENCHMARKS: dict[str, tuple[str, str]] = {
             "(uvicorn, one worker, SQLite); requests/s and p99 latency; target ratio >= 0.25"
         ),
     ),
+    "tender_search": (
+        "benchmarks.tender_search",
+        "the public tender search with filters over 100,000 tenders vs. /health; target ratio >= 0.15, p99 < 50 ms",
+    ),
     "audit": (
         "benchmarks.audit",
         (

@@ -26,24 +26,32 @@ from procurement.web.deps import (
 )
 from procurement.web.guards import requires_login, requires_roles
 
+# Columns the API does not show: money is shown in yuan, the rest is internal bookkeeping.
+INTERNAL_FIELDS = {"budget_fen", "idempotency_key", "owner_organisation_id", "next_check", "created_at", "updated_at", "submitted_at"}
 YUAN_PATTERN = r"^[0-9]{1,11}(\.[0-9]{1,2})?$"
 TenderId = Parameter(ge=1, le=MAX_ID, description="the tender's id")
 
 
 async def tender_out(session: AsyncSession, tender: Tender) -> schemas.TenderOut:
-    lots = await service.lots_of(session, tender.id)  # type: ignore[arg-type]
-    return schemas.TenderOut(
-        **tender.model_dump(exclude={"budget_fen", "idempotency_key", "owner_organisation_id", "next_check", "created_at",
-                                     "updated_at", "submitted_at"}),
-        budget=to_yuan(tender.budget_fen),
-        lots=[
-            schemas.LotOut(
-                number=lot.number, title=lot.title, budget=to_yuan(lot.budget_fen), bid_security=to_yuan(lot.bid_security_fen),
-                evaluation_method=lot.evaluation_method,
-            )
-            for lot in lots
-        ],
-    )
+    return (await tenders_out(session, [tender]))[0]
+
+
+async def tenders_out(session: AsyncSession, tenders: list[Tender]) -> list[schemas.TenderOut]:
+    lots = await service.lots_for(session, [t.id for t in tenders])  # type: ignore[misc]
+    return [
+        schemas.TenderOut(
+            **tender.model_dump(exclude=INTERNAL_FIELDS),
+            budget=to_yuan(tender.budget_fen),
+            lots=[
+                schemas.LotOut(
+                    number=lot.number, title=lot.title, budget=to_yuan(lot.budget_fen), bid_security=to_yuan(lot.bid_security_fen),
+                    evaluation_method=lot.evaluation_method,
+                )
+                for lot in lots[tender.id]  # type: ignore[index]
+            ],
+        )
+        for tender in tenders
+    ]
 
 
 def amendment_out(a: Amendment) -> schemas.AmendmentOut:
@@ -129,7 +137,7 @@ class TenderController(Controller):
         )
         last = found[-1] if len(found) == limit else None
         return schemas.TenderPage(
-            items=[await tender_out(session, t) for t in found],
+            items=await tenders_out(session, found),
             next_cursor=encode_cursor(as_utc(last.published_at), last.id) if last and last.published_at else None,  # type: ignore[arg-type]
         )
 

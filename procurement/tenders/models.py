@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, Column, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from procurement.models_base import timestamp
@@ -32,22 +32,29 @@ class TenderStatus(StrEnum):
 
 class Tender(SQLModel, table=True):
     __tablename__ = "tender"
-    __table_args__ = (UniqueConstraint("owner_organisation_id", "idempotency_key", name="uq_tender_owner_idempotency"),)
+    # The public list is newest publication first, filtered by one or two of these columns:
+    # each index lets the database walk in that order and stop after a page, instead of
+    # sorting every match (measured by `python -m benchmarks tender_search`).
+    __table_args__ = (
+        UniqueConstraint("owner_organisation_id", "idempotency_key", name="uq_tender_owner_idempotency"),
+        Index("ix_tender_published", "published_at", "id"),
+        *(Index(f"ix_tender_{column}_published", column, "published_at", "id") for column in ("region", "track", "category", "method", "status")),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     code: str = Field(max_length=32, unique=True, index=True)  # e.g. 460100-2026-ZC-0001
     title: str = Field(max_length=200)
-    track: str = Field(max_length=16, index=True)
-    category: str = Field(max_length=16, index=True)
-    method: str = Field(max_length=16, index=True)
-    region: str = Field(max_length=6, index=True)
+    track: str = Field(max_length=16)
+    category: str = Field(max_length=16)
+    method: str = Field(max_length=16)
+    region: str = Field(max_length=6)
     budget_fen: int = Field(sa_type=BigInteger)
     purchaser_organisation_id: int = Field(foreign_key="organisation.id", index=True)
     agency_organisation_id: int | None = Field(default=None, foreign_key="organisation.id")
     # Who runs it on the platform: the agency when there is one, else the purchaser.
     owner_organisation_id: int = Field(foreign_key="organisation.id", index=True)
     idempotency_key: str | None = Field(default=None, max_length=64)
-    status: str = Field(max_length=32, index=True)
+    status: str = Field(max_length=32)
     green_channel: bool = Field(default=False)
     documents_from: datetime = timestamp()
     documents_until: datetime = timestamp()

@@ -122,7 +122,16 @@ async def _owned(session: AsyncSession, actor: Actor, tender_id: int) -> Tender:
 
 
 async def lots_of(session: AsyncSession, tender_id: int) -> list[Lot]:
-    return list((await session.execute(select(Lot).where(Lot.tender_id == tender_id).order_by(Lot.number))).scalars())
+    return (await lots_for(session, [tender_id]))[tender_id]
+
+
+async def lots_for(session: AsyncSession, tender_ids: list[int]) -> dict[int, list[Lot]]:
+    """The lots of many tenders in one query (a page of results must not cost a query per tender)."""
+    found: dict[int, list[Lot]] = {tender_id: [] for tender_id in tender_ids}
+    query = select(Lot).where(Lot.tender_id.in_(tender_ids)).order_by(Lot.tender_id, Lot.number)
+    for lot in (await session.execute(query)).scalars():
+        found[lot.tender_id].append(lot)
+    return found
 
 
 # --- Drafts ------------------------------------------------------------------------------------

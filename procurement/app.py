@@ -48,6 +48,7 @@ from procurement.tenders.controllers import (
     TenderController,
     TenderRulesController,
 )
+from procurement.tenders.pages import TenderPages
 from procurement.web.deps import (
     provide_actor,
     provide_optional_actor,
@@ -113,6 +114,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
             AccountPages,
             UserPages,
             AuditPages,
+            TenderPages,
             _Metrics,
             create_static_files_router(path="/static", directories=[PROJECT_ROOT / "templates" / "static"], include_in_schema=False),
         ],

@@ -12,6 +12,7 @@ from litestar.response import Redirect, Template
 
 from procurement.identity.models import Role
 from procurement.identity.sessions import csrf_token_for
+from procurement.web.deps import DbSession
 from procurement.web.i18n import SUPPORTED
 from procurement.web.middleware import CARE_COOKIE, LANGUAGE_COOKIE
 
@@ -20,6 +21,7 @@ ONE_YEAR = 365 * 24 * 3600
 # (path, message id, roles that see it; empty = everyone)
 NAVIGATION: list[tuple[str, str, frozenset[str]]] = [
     ("/", "Home", frozenset()),
+    ("/tenders", "Tenders", frozenset()),
     ("/audit", "Audit log", frozenset({Role.supervisor})),
     ("/users", "Users", frozenset({Role.admin})),
     ("/account", "My account", frozenset({"*"})),
@@ -84,5 +86,8 @@ class HomePage(Controller):
     tags = ["Pages"]
 
     @get("/", summary="Home")
-    async def home(self, request: Request) -> Template:
-        return page(request, "home.html")
+    async def home(self, request: Request, session: DbSession) -> Template:
+        # Imported here: the tender pages build on this module.
+        from procurement.tenders.pages import latest
+
+        return page(request, "home.html", latest_tenders=await latest(session))

@@ -104,6 +104,8 @@ ACCESS: dict[tuple[str, str], Rule] = {
     ("POST",   "/account/password"):               Rule(LOGGED_IN, "the caller's own password"),
     ("GET",    "/users"):                          Rule(ADMINS, "as GET /api/users"),
     ("GET",    "/audit"):                          Rule(SUPERVISORS),
+    ("GET",    "/tenders"):                        Rule(PUBLIC, "published tenders only"),
+    ("GET",    "/tenders/{tender_id}"):            Rule(PUBLIC, "as GET /api/tenders/{tender_id}"),
 }
 # fmt: on
 

@@ -129,3 +129,35 @@ def per_route(steps: list[dict[str, Any]], note: Any) -> dict[str, dict[str, Any
         if agg["failures"]:
             raise SystemExit(f"{path}: {agg['failures']} answers were not 200")
     return totals
+
+
+def add_load_arguments(parser: Any) -> None:
+    parser.add_argument("--duration", type=float, default=5.0, help="seconds per measured run (default 5)")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating runs of each route (default 3)")
+    parser.add_argument("--warmup", type=float, default=2.0, help="seconds of warm-up per route (default 2)")
+    parser.add_argument("--connections", type=int, default=16, help="keep-alive connections of the generator (default 16)")
+
+
+def compare_with_health(bench: str, env: dict[str, str], log: Path, route: str, args: Any, what: str, note: Any, emit: Any) -> list[dict[str, object]]:
+    """Serve, check ``route`` answers, load it and /health alternately, emit req/s and p99 lines.
+
+    Returns the emitted lines; the requests/s ratio is ``lines[0]["ratio"]``.
+    """
+    with serving(env, log) as port:
+        status, body = get(port, route)
+        if status != 200:
+            raise SystemExit(f"{route} answered {status}: {body[:300]!r}")
+        note(f"serving on {HOST}:{port}; {route} answers {len(body):,} bytes, {HEALTH} {len(get(port, HEALTH)[1])}")
+        plan = [(HEALTH, args.warmup), (route, args.warmup)]
+        plan += [(r, args.duration) for _ in range(args.rounds) for r in (HEALTH, route)]
+        note(f"load: 1 process, {args.connections} keep-alive connections; warm-up {args.warmup} s per route, "
+             f"then {args.rounds} alternating runs of {args.duration} s per route…")
+        steps = load(port, args.connections, plan)[2:]
+    totals = per_route(steps, note)
+    measured, base = totals[route], totals[HEALTH]
+    rps, base_rps = measured["requests"] / measured["seconds"], base["requests"] / base["seconds"]
+    p99, base_p99 = p99_ms(measured["latencies"]), p99_ms(base["latencies"])
+    return [
+        emit(bench, "requests_per_second", rps, base_rps, rps / base_rps, f"req/s, GET {route}{what} vs GET {HEALTH}, {args.connections} connections"),
+        emit(bench, "p99_latency", p99, base_p99, base_p99 / p99, f"ms, GET {route} vs GET {HEALTH}; ratio = baseline / value (higher is better)"),
+    ]

@@ -20,7 +20,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from benchmarks import emit, note
-from benchmarks._server import HEALTH, environment, get, load, p99_ms, per_route, procurement, serving
+from benchmarks._server import (
+    add_load_arguments,
+    compare_with_health,
+    environment,
+    procurement,
+)
 
 BENCH = "tender_search"
 TARGET_RATIO = 0.15
@@ -76,10 +81,7 @@ def _fill(database: Path, count: int) -> None:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--tenders", type=int, default=100_000, help="published tenders to search (default 100000)")
-    parser.add_argument("--duration", type=float, default=5.0, help="seconds per measured run (default 5)")
-    parser.add_argument("--rounds", type=int, default=3, help="alternating runs of each route (default 3)")
-    parser.add_argument("--warmup", type=float, default=2.0, help="seconds of warm-up per route (default 2)")
-    parser.add_argument("--connections", type=int, default=16, help="keep-alive connections (default 16)")
+    add_load_arguments(parser)
 
 
 def run(args: argparse.Namespace) -> list[dict[str, object]]:
@@ -90,23 +92,10 @@ def run(args: argparse.Namespace) -> list[dict[str, object]]:
         procurement(env, "db", "upgrade")
         procurement(env, "demo")
         _fill(data_dir / "procurement.db", args.tenders)
-        with serving(env, Path(tmp) / "server.log") as port:
-            status, body = get(port, SEARCH_ROUTE)
-            if status != 200:
-                raise SystemExit(f"{SEARCH_ROUTE} answered {status}: {body[:300]!r}")
-            note(f"{SEARCH_ROUTE} answers {len(body):,} bytes")
-            plan = [(HEALTH, args.warmup), (SEARCH_ROUTE, args.warmup)]
-            plan += [(route, args.duration) for _ in range(args.rounds) for route in (HEALTH, SEARCH_ROUTE)]
-            steps = load(port, args.connections, plan)[2:]
-    totals = per_route(steps, note)
-    search, base = totals[SEARCH_ROUTE], totals[HEALTH]
-    rps, base_rps = search["requests"] / search["seconds"], base["requests"] / base["seconds"]
-    p99, base_p99 = p99_ms(search["latencies"]), p99_ms(base["latencies"])
-    results = [
-        emit(BENCH, "requests_per_second", rps, base_rps, rps / base_rps,
-             f"req/s, GET {SEARCH_ROUTE} over {args.tenders:,} tenders vs GET {HEALTH}, {args.connections} connections"),
-        emit(BENCH, "p99_latency", p99, base_p99, base_p99 / p99, "ms, same routes; ratio = baseline / value (higher is better)"),
-    ]
-    note(f"ratio {rps / base_rps:.3f} (target {TARGET_RATIO}), p99 {p99:.1f} ms (target < {TARGET_P99_MS} ms): "
-         f"{'met' if rps / base_rps >= TARGET_RATIO and p99 < TARGET_P99_MS else 'NOT met'}")
+        results = compare_with_health(
+            BENCH, env, Path(tmp) / "server.log", SEARCH_ROUTE, args, f" over {args.tenders:,} tenders", note, emit
+        )
+    ratio, p99 = results[0]["ratio"], results[1]["value"]
+    note(f"ratio {ratio:.3f} (target {TARGET_RATIO}), p99 {p99:.1f} ms (target < {TARGET_P99_MS} ms): "
+         f"{'met' if ratio >= TARGET_RATIO and p99 < TARGET_P99_MS else 'NOT met'}")
     return results

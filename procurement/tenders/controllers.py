@@ -38,9 +38,14 @@ async def tender_out(session: AsyncSession, tender: Tender) -> schemas.TenderOut
 
 async def tenders_out(session: AsyncSession, tenders: list[Tender]) -> list[schemas.TenderOut]:
     lots = await service.lots_for(session, [t.id for t in tenders])  # type: ignore[misc]
+    names = await service.organisation_names(
+        session, {t.purchaser_organisation_id for t in tenders} | {t.agency_organisation_id for t in tenders if t.agency_organisation_id}
+    )
     return [
         schemas.TenderOut(
             **tender.model_dump(exclude=INTERNAL_FIELDS),
+            purchaser_name=names.get(tender.purchaser_organisation_id, ""),
+            agency_name=names.get(tender.agency_organisation_id) if tender.agency_organisation_id else None,
             budget=to_yuan(tender.budget_fen),
             lots=[
                 schemas.LotOut(

@@ -166,6 +166,9 @@ class TenderPages(Controller):
              "moved": as_utc(a.deadline_after) != as_utc(a.deadline_before), "deadline_after": a.deadline_after}
             for a in await service.amendments_of(session, tender_id)
         ]
+        names = await service.organisation_names(
+            session, {tender.purchaser_organisation_id} | ({tender.agency_organisation_id} if tender.agency_organisation_id else set())
+        )
         return page(
             request,
             "tenders/tender.html",
@@ -174,4 +177,6 @@ class TenderPages(Controller):
             opening_place=gettext(ONLINE) if tender.opening_place == "online" else tender.opening_place,
             lots=lots,
             amendments=amendments,
+            purchaser_name=names.get(tender.purchaser_organisation_id, ""),
+            agency_name=names.get(tender.agency_organisation_id or 0, ""),
         )

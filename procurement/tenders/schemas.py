@@ -83,7 +83,9 @@ class TenderOut(BaseModel):
     status: str = Field(examples=["published"])
     green_channel: bool = Field(examples=[False])
     purchaser_organisation_id: int = Field(examples=[3])
+    purchaser_name: str = Field(examples=["海口市人民医院"])
     agency_organisation_id: int | None = Field(examples=[4])
+    agency_name: str | None = Field(examples=["海南示例招标代理有限公司"])
     documents_from: datetime
     documents_until: datetime
     questions_until: datetime | None

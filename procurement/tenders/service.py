@@ -125,6 +125,14 @@ async def lots_of(session: AsyncSession, tender_id: int) -> list[Lot]:
     return (await lots_for(session, [tender_id]))[tender_id]
 
 
+async def organisation_names(session: AsyncSession, ids: set[int]) -> dict[int, str]:
+    """Names of the purchasers and agencies a page of tenders mentions, in one query."""
+    if not ids:
+        return {}
+    rows = await session.execute(select(Organisation.id, Organisation.name).where(Organisation.id.in_(ids)))
+    return {org_id: name for org_id, name in rows}
+
+
 async def lots_for(session: AsyncSession, tender_ids: list[int]) -> dict[int, list[Lot]]:
     """The lots of many tenders in one query (a page of results must not cost a query per tender)."""
     found: dict[int, list[Lot]] = {tender_id: [] for tender_id in tender_ids}

@@ -129,3 +129,19 @@ async def test_the_home_page_lists_the_latest_tenders(client, users, platform, c
     home = await client.get("/", headers=HTML)
     assert home.status_code == 200
     assert f'href="/tenders/{tender_id}"' in home.text and 'href="/tenders"' in home.text
+
+
+async def test_the_tender_page_and_api_name_the_purchaser_and_the_agency(client, users, platform, clock) -> None:
+    from procurement.identity.models import Role
+    from tests.conftest import bearer
+    from tests.tenders.tender_testlib import draft_body
+
+    agency_user = await users.make(Role.agency)
+    purchaser = await users.make(Role.purchaser)
+    agency = await bearer(client, agency_user)
+    created = await client.post("/api/tenders", headers=agency, json=draft_body(clock.now(), purchaser_organisation_id=purchaser.organisation_id))
+    body = created.json()
+    assert body["purchaser_name"].startswith("测试单位") and body["agency_name"].startswith("测试单位")
+    assert body["purchaser_name"] != body["agency_name"]
+    page = await client.get(f"/tenders/{body['id']}", headers={**agency, "accept": "text/html"})
+    assert body["purchaser_name"] in page.text and body["agency_name"] in page.text

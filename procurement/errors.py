@@ -51,8 +51,7 @@ class InvalidInput(DomainError):
 
     @classmethod
     def for_field(cls, field: str, template: str, **params: object) -> InvalidInput:
-        error = FieldError(field, template, tuple(params.items()))
-        return cls("%(field)s: %(message)s", errors=[error], field=field, message=error.message)
+        return cls.for_errors([FieldError(field, template, tuple(params.items()))])
 
 
 class NotAuthenticated(DomainError):

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from procurement.clock import as_utc
 from procurement.errors import InvalidInput
 from procurement.identity.models import Role
-from procurement.tenders import holidays, rules, schemas, service
+from procurement.tenders import holidays, rules, schemas, search, service
 from procurement.tenders.models import Amendment, EntryReview, Tender, TenderStatus
 from procurement.tenders.money import to_fen, to_yuan
 from procurement.web.deps import (
@@ -129,9 +129,9 @@ class TenderController(Controller):
         cursor: str | None = Parameter(default=None, max_length=200),
         limit: int = Parameter(default=20, ge=1, le=100),
     ) -> schemas.TenderPage:
-        found = await service.search(
+        found = await search.search(
             session,
-            service.Search(
+            search.Search(
                 keyword=q.strip(), region=region, track=track, category=category, method=method, status=status,
                 published_from=as_utc(published_from) if published_from else None,
                 published_until=as_utc(published_until) if published_until else None,

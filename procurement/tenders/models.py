@@ -137,3 +137,40 @@ class Amendment(SQLModel, table=True):
     deadline_before: datetime = timestamp()
     deadline_after: datetime = timestamp()
     author_id: int = Field(foreign_key="user_account.id")
+
+
+class NoticeKind(StrEnum):
+    tender = "tender"  # 招标公告 / 采购公告
+    amendment = "amendment"  # 更正公告 (澄清或修改)
+    failed = "failed"  # 流标 / 废标公告
+    candidates = "candidates"  # 中标候选人公示
+    result = "result"  # 中标（成交）结果公告
+    termination = "termination"  # 终止公告
+
+
+class Notice(SQLModel, table=True):
+    """A public notice as published: immutable. A correction is a new notice, never an edit.
+
+    ``content`` is the notice's facts as canonical JSON, fixed at publication; pages and PDFs
+    are rendered from it, never from the tender's current state. Its SHA-256 is written into
+    the audit entry that published it, so a reader can tie the text to the signed log.
+    """
+
+    __tablename__ = "tender_notice"
+    __table_args__ = (
+        UniqueConstraint("tender_id", "number", name="uq_tender_notice_number"),
+        Index("ix_tender_notice_published", "published_at", "id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    tender_id: int = Field(foreign_key="tender.id", index=True)
+    number: int  # 1, 2, ... within the tender
+    kind: str = Field(max_length=16)
+    title: str = Field(max_length=300)
+    content: str = Field(sa_column=Column(Text, nullable=False))
+    content_sha256: str = Field(max_length=64)
+    published_at: datetime = timestamp()
+    # The audit entry that published it: its position and hash (checkpoints cover it later).
+    audit_seq: int = Field(sa_type=BigInteger)
+    audit_entry_hash: str = Field(max_length=64)
+    corrects_notice_id: int | None = Field(default=None, foreign_key="tender_notice.id")

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from procurement.clock import as_utc
 from procurement.errors import N_, InvalidInput
-from procurement.tenders import rules, service
+from procurement.tenders import rules, search, service
 from procurement.tenders.controllers import TenderId, decode_cursor, encode_cursor
 from procurement.tenders.models import Tender, TenderStatus
 from procurement.tenders.money import to_yuan
@@ -85,7 +85,7 @@ def row(tender: Tender) -> dict[str, Any]:
 
 async def latest(session: AsyncSession, limit: int = HOME_SIZE) -> list[dict[str, Any]]:
     """The newest published tenders, for the home page."""
-    return [row(t) for t in await service.search(session, service.Search(limit=limit))]
+    return [row(t) for t in await search.search(session, search.Search(limit=limit))]
 
 
 def _options(labels: dict[str, str]) -> list[tuple[str, str]]:
@@ -125,9 +125,9 @@ class TenderPages(Controller):
                 errors.append(("", gettext("This link to a further page is not valid; search again.")))
         found: list[Tender] = []
         if not errors:
-            found = await service.search(
+            found = await search.search(
                 session,
-                service.Search(
+                search.Search(
                     keyword=values["q"], region=values["region"] or None, track=values["track"] or None,
                     category=values["category"] or None, method=values["method"] or None, after=after, limit=PAGE_SIZE,
                 ),

@@ -15,30 +15,15 @@ A new route fails the walk until it has a row here: decide who may call it, then
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 from procurement.identity.models import Role
+from tests.web import access_notices, access_tender_documents, access_tender_feeds, access_tender_manage
+from tests.web.access_rules import ADMINS, LOGGED_IN, PUBLIC, SUPERVISORS, Requests, Rule, Rows, roles
 
-PUBLIC = "public"
-LOGGED_IN = "any logged-in user"
-
-Who = str | frozenset[Role]
-
-
-class Rule(NamedTuple):
-    who: Who
-    scope: str = ""
-
-
-def roles(*names: Role) -> frozenset[Role]:
-    return frozenset(names)
-
-
-SUPERVISORS = roles(Role.supervisor)
-ADMINS = roles(Role.admin)
+# Areas keep their rows in their own modules (tests/web/access_*.py), merged here.
+AREAS = (access_notices, access_tender_documents, access_tender_feeds, access_tender_manage)
 
 # fmt: off
-ACCESS: dict[tuple[str, str], Rule] = {
+ACCESS: Rows = {
     # --- Probes and the platform's public key ------------------------------------------------
     ("GET",    "/health"):                         Rule(PUBLIC, "liveness probe"),
     ("GET",    "/ready"):                          Rule(PUBLIC, "readiness probe for the load balancer"),
@@ -108,6 +93,11 @@ ACCESS: dict[tuple[str, str], Rule] = {
     ("GET",    "/tenders/{tender_id}"):            Rule(PUBLIC, "as GET /api/tenders/{tender_id}"),
 }
 # fmt: on
+for _area in AREAS:
+    ACCESS.update(_area.ROWS)
+
+# What to send to the routes of the areas that need a body or parameters.
+REQUESTS: Requests = {key: request for _area in AREAS for key, request in getattr(_area, "REQUESTS", {}).items()}
 
 # Routes deliberately left out of the OpenAPI, all public: the API description itself and the
 # static files of the pages. Anything else hidden from the OpenAPI fails the walk.

@@ -25,7 +25,7 @@ from procurement.platform import Platform
 from tests.conftest import TEST_PASSWORD, Users, bearer
 from tests.conftest import TestUser as UserUnderTest
 from tests.tenders.tender_testlib import draft_body
-from tests.web.access_table import ACCESS, OUTSIDE_OPENAPI, may
+from tests.web.access_table import ACCESS, OUTSIDE_OPENAPI, REQUESTS, may
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 ANONYMOUS = "anonymous"
@@ -114,6 +114,10 @@ class World:
             # A tender that does not exist: the walk checks the guards; who may touch which
             # tender (the owner, the operators) is tested in tests/tenders.
             "tender_id": 999999,
+            "notice_id": 999999,
+            "document_id": 999999,
+            "version": 1,
+            "version_id": 999999,
             "day": "2030-10-01",
         }
         path = template.format(**{k: v for k, v in path_values.items() if "{" + k + "}" in template})
@@ -125,7 +129,7 @@ class World:
             "display_name": "走查",
             "password": "Walk-supplier-1",
         }
-        request: dict[str, Any] = {}
+        request: dict[str, Any] = dict(REQUESTS.get((method, template), {}))
         match method, template:
             case "POST", "/api/auth/login":
                 request["json"] = login

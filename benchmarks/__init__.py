@@ -24,6 +24,10 @@ BENCHMARKS: dict[str, tuple[str, str]] = {
         "benchmarks.tender_search",
         "the public tender search with filters over 100,000 tenders vs. /health; target ratio >= 0.15, p99 < 50 ms",
     ),
+    "notice_pdf": (
+        "benchmarks.notice_pdf",
+        "a two-page notice's PDF through the app vs. WeasyPrint rendering the same HTML directly; target ratio >= 0.8",
+    ),
     "audit": (
         "benchmarks.audit",
         (

@@ -48,7 +48,12 @@ from procurement.tenders.controllers import (
     TenderController,
     TenderRulesController,
 )
+from procurement.tenders.notice_controllers import NoticeController
+from procurement.tenders.notice_pages import NoticePages
+from procurement.tenders.manage_pages import ReviewQueuePages, TenderManagePages
+from procurement.tenders.document_controllers import TenderDocumentController
 from procurement.tenders.pages import TenderPages
+from procurement.tenders.feed_controllers import AtomFeedController, FeedController, OcdsController
 from procurement.web.deps import (
     provide_actor,
     provide_optional_actor,
@@ -107,6 +112,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
             TenderRulesController,
             CalendarController,
             DocumentController,
+            TenderDocumentController,
             HomePage,
             PreferencePages,
             LoginPages,
@@ -115,6 +121,13 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
             UserPages,
             AuditPages,
             TenderPages,
+            TenderManagePages,
+            ReviewQueuePages,
+            NoticeController,
+            NoticePages,
+            OcdsController,
+            FeedController,
+            AtomFeedController,
             _Metrics,
             create_static_files_router(path="/static", directories=[PROJECT_ROOT / "templates" / "static"], include_in_schema=False),
         ],
@@ -138,7 +151,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
             path="/schema",
             render_plugins=[SwaggerRenderPlugin()],
         ),
-        compression_config=CompressionConfig(backend="gzip", minimum_size=1024),
+        compression_config=CompressionConfig(backend="gzip", minimum_size=1024, exclude_opt_key="skip_compression"),
         request_max_body_size=settings.max_body_bytes,
         state=State(
             {

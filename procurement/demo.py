@@ -1,27 +1,38 @@
-"""Demo data: one organisation per kind, one user per role, and tenders in several states.
+"""Demo data: one organisation per kind, one user per role, and tenders in every state so far.
 
 Idempotent: what exists is left alone. Passwords are random on the first run and kept in
 ``<data dir>/demo-credentials.txt`` (owner-only), so later runs can print them again.
+
+Some demo tenders have a past (bidding closed weeks ago, amended, terminated). The demo
+makes that past happen in order: it runs on a clock set back to the earliest start and
+moves it forward step by step to the present, through the same service calls a user's
+actions go through. So the audit log of a fresh demo reads forward in time, as a real one
+does, and every notice is published the way it would have been.
 """
 
 from __future__ import annotations
 
 import os
 import secrets
-from dataclasses import dataclass
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
+from functools import cache
+from html import escape
 from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from procurement.actor import Actor
-from procurement.clock import DISPLAY_ZONE
+from procurement.clock import DISPLAY_ZONE, FrozenClock
+from procurement.documents import PdfRenderer, make_pdf_environment
 from procurement.identity import schemas, service, sessions
 from procurement.identity.models import OrganisationKind, Role, User
 from procurement.identity.uscc import make_uscc
 from procurement.platform import Platform
+from procurement.tenders import documents
 from procurement.tenders import service as tenders
 from procurement.tenders.models import Tender
 from procurement.tenders.schemas import (
@@ -98,6 +109,15 @@ def _write_credentials(path: Path, credentials: dict[str, str]) -> None:
 
 async def load_demo(platform: Platform) -> list[tuple[str, str, str]]:
     """Create what is missing; return (username, password, roles) for every demo user."""
+    present = platform.clock.now()
+    # The demo's own clock starts at the earliest past it tells, and only moves forward.
+    clock = FrozenClock(present - timedelta(days=max(spec.started_days_ago for spec in DEMO_TENDERS)))
+    accounts = await _load_demo_accounts(replace(platform, clock=clock))
+    await _load_demo_tenders(platform, clock)
+    return accounts
+
+
+async def _load_demo_accounts(platform: Platform) -> list[tuple[str, str, str]]:
     path = platform.settings.data_dir / CREDENTIALS_FILE
     credentials = _read_credentials(path)
     async with platform.db.transaction() as session:
@@ -120,7 +140,6 @@ async def load_demo(platform: Platform) -> list[tuple[str, str, str]]:
                 )
                 credentials[user.username] = password
     _write_credentials(path, credentials)
-    await _load_demo_tenders(platform)
     return [
         (user.username, credentials.get(user.username, "(set before this file existed)"), ", ".join(user.roles))
         for spec in DEMO_ORGANISATIONS
@@ -141,8 +160,11 @@ class DemoTender:
     region: str
     budget: str
     run_by: str  # the demo user who creates it: "purchaser" or "agency"
-    reach: str  # how far it goes: draft, submitted, accepted, scheduled, published
+    # How far it goes: draft, submitted, accepted, scheduled, published; or, for a tender
+    # with a past, closed (the deadline passed), amended (amended today), terminated.
+    reach: str
     green_channel: bool = False
+    started_days_ago: int = 0
 
 
 DEMO_TENDERS = (
@@ -154,8 +176,18 @@ DEMO_TENDERS = (
     DemoTender("demo-t6", "龙华区图书馆数字化服务采购", "government", "services", "negotiation", "460106", "960000.00", "agency", "submitted"),
     DemoTender("demo-t7", "秀英区污水管网改造工程", "works", "works", "open", "460105", "8800000.00", "agency", "submitted", True),
     DemoTender("demo-t8", "海口市人民医院信息系统升级项目", "government", "services", "open", "460106", "3150000.00", "purchaser", "draft"),
+    DemoTender("demo-t9", "海口市市民游客中心物业服务采购", "government", "services", "open", "460106", "1320000.00", "agency", "closed",
+               started_days_ago=45),
+    DemoTender("demo-t10", "琼山区农村公路改造工程", "works", "works", "open", "460107", "6750000.00", "agency", "closed",
+               started_days_ago=40),
+    DemoTender("demo-t11", "海口市第二中学校服采购项目", "government", "goods", "open", "460105", "520000.00", "purchaser", "terminated",
+               started_days_ago=12),
+    DemoTender("demo-t12", "海口湾灯塔公园景观提升工程", "works", "works", "open", "460106", "9400000.00", "agency", "amended",
+               started_days_ago=20),
 )
 _REACH_ORDER = ("draft", "submitted", "accepted", "scheduled", "published")
+# Tenders with a past are published first; what happens to them later is in _after_publication.
+_PUBLISHED_THEN = {"closed": "published", "amended": "published", "terminated": "published"}
 
 
 def _demo_draft(spec: DemoTender, now: datetime, purchaser_id: int) -> TenderDraft:
@@ -185,27 +217,87 @@ async def _actor(session: AsyncSession, username: str) -> Actor:
     return await sessions.actor_for(session, user, via="bearer", session_id=None)
 
 
-async def _load_demo_tenders(platform: Platform) -> None:
-    """One tender per demo spec, taken as far as its ``reach``; tenders that exist are left alone."""
-    for spec in DEMO_TENDERS:
+async def _load_demo_tenders(platform: Platform, clock: FrozenClock) -> None:
+    """One tender per demo spec, taken as far as its ``reach``; tenders that exist are left alone.
+
+    The specs run in order of their start, each on ``clock`` moved forward to it; whatever
+    their past leaves to do in the present (amend, close at the deadline) is done last, at
+    the real present.
+    """
+    present = platform.clock.now()
+    past = replace(platform, clock=clock)
+    created: list[tuple[DemoTender, int]] = []
+    for spec in sorted(DEMO_TENDERS, key=lambda spec: -spec.started_days_ago):
+        clock.set(max(clock.now(), present - timedelta(days=spec.started_days_ago)))
+        tender_id = await _create_demo_tender(past, spec)
+        if tender_id is not None:
+            created.append((spec, tender_id))
+        if spec.reach == "terminated" and tender_id is not None:
+            clock.advance(timedelta(days=2))
+            async with platform.db.transaction() as session:
+                owner = await _actor(session, spec.run_by)
+                await tenders.terminate(session, past, owner, tender_id, "采购需求发生重大变化，经采购人研究决定终止本项目。")
+    clock.set(max(clock.now(), present))
+    for spec, tender_id in created:
         async with platform.db.transaction() as session:
-            owner = await _actor(session, spec.run_by)
-            purchaser = await _actor(session, "purchaser")
-            operator = await _actor(session, "operator")
-            existing = (
-                await session.execute(select(Tender.id).where(Tender.owner_organisation_id == owner.organisation_id, Tender.idempotency_key == spec.key))
-            ).scalar_one_or_none()
-            if existing is not None:
-                continue
-            now = platform.clock.now()
-            tender, _ = await tenders.create_draft(session, platform, owner, _demo_draft(spec, now, purchaser.organisation_id), spec.key)
-            reach = _REACH_ORDER.index(spec.reach)
-            if reach >= 1:
-                await tenders.submit(session, platform, owner, tender.id)  # type: ignore[arg-type]
-            if reach >= 2:
-                checklist = {item: True for item in tenders.CHECKLISTS[spec.method]}
-                await tenders.review(session, platform, operator, tender.id, ReviewIn(decision="accepted", checklist=checklist))  # type: ignore[arg-type]
-            if spec.reach == "scheduled":
-                await tenders.publish(session, platform, owner, tender.id, PublishIn(publish_at=now + timedelta(hours=12)))  # type: ignore[arg-type]
-            elif spec.reach == "published":
-                await tenders.publish(session, platform, owner, tender.id, PublishIn())  # type: ignore[arg-type]
+            if spec.reach == "amended":
+                owner = await _actor(session, spec.run_by)
+                await tenders.amend(session, past, owner, tender_id, "第一包技术参数第 3 项更正为“不低于 IP65 防护等级”；投标截止时间相应顺延。")
+            if spec.reach == "closed":
+                await tenders.recheck(session, past, tender_id)
+
+
+async def _create_demo_tender(platform: Platform, spec: DemoTender) -> int | None:
+    async with platform.db.transaction() as session:
+        owner = await _actor(session, spec.run_by)
+        purchaser = await _actor(session, "purchaser")
+        existing = (
+            await session.execute(select(Tender.id).where(Tender.owner_organisation_id == owner.organisation_id, Tender.idempotency_key == spec.key))
+        ).scalar_one_or_none()
+        if existing is not None:
+            return None
+        tender, _ = await tenders.create_draft(
+            session, platform, owner, _demo_draft(spec, platform.clock.now(), purchaser.organisation_id), spec.key
+        )
+    # The tender documents go up with the draft, as an owner would do before submitting.
+    await documents.upload(
+        platform, owner,
+        documents.UploadRequest(tender_id=tender.id, content_type="application/pdf", name="招标文件.pdf", kind=documents.DocumentKind.tender_documents),  # type: ignore[arg-type]
+        _one_chunk(_demo_tender_documents(spec)),
+    )
+    async with platform.db.transaction() as session:
+        owner = await _actor(session, spec.run_by)
+        operator = await _actor(session, "operator")
+        now = platform.clock.now()
+        reach = _REACH_ORDER.index(_PUBLISHED_THEN.get(spec.reach, spec.reach))
+        if reach >= 1:
+            await tenders.submit(session, platform, owner, tender.id)  # type: ignore[arg-type]
+        if reach >= 2:
+            checklist = {item: True for item in tenders.CHECKLISTS[spec.method]}
+            await tenders.review(session, platform, operator, tender.id, ReviewIn(decision="accepted", checklist=checklist))  # type: ignore[arg-type]
+        if spec.reach == "scheduled":
+            await tenders.publish(session, platform, owner, tender.id, PublishIn(publish_at=now + timedelta(hours=12)))  # type: ignore[arg-type]
+        elif reach >= 4:
+            await tenders.publish(session, platform, owner, tender.id, PublishIn())  # type: ignore[arg-type]
+        return tender.id
+
+
+async def _one_chunk(data: bytes) -> AsyncIterator[bytes]:
+    yield data
+
+
+def _demo_tender_documents(spec: DemoTender) -> bytes:
+    """A short tender-documents PDF for a demo tender (rendered once per tender, a few hundred ms)."""
+    html = (
+        "<html lang='zh-CN'><head><meta charset='utf-8'><link rel='stylesheet' href='pdf/document.css'></head><body>"
+        f"<h1 class='doc-title'>{escape(spec.title)}</h1><h2>招标文件（示例）</h2>"
+        "<p>本文件为演示数据，用于展示招标文件全程挂网、版本与哈希校验。</p>"
+        "<h2>第一章 投标人须知</h2><p>投标人应在投标截止时间前通过平台递交加密投标文件，逾期送达的投标文件平台不予接收。</p>"
+        "<h2>第二章 评标办法</h2><p>详见各包评标办法。</p></body></html>"
+    )
+    return _renderer().html_to_pdf(html)
+
+
+@cache
+def _renderer() -> PdfRenderer:
+    return PdfRenderer(make_pdf_environment())  # fonts load once

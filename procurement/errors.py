@@ -8,6 +8,7 @@ A message is an English template with named parameters (``"must be at least
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 
@@ -21,10 +22,18 @@ class FieldError:
     field: str  # a path such as "body.uscc"
     template: str
     params: tuple[tuple[str, object], ...] = ()
+    # The legal article a limit comes from ("招标投标法 第二十四条"), cited after the message in
+    # every language; kept apart so the message's template stays the catalogue's message id.
+    article: str = ""
 
     @property
     def message(self) -> str:
-        return self.template % dict(self.params) if self.params else self.template
+        return self.shown(lambda template, **params: template % params if params else template)
+
+    def shown(self, translate: Callable[..., str]) -> str:
+        """The message through ``translate(template, **params)``, with the article cited."""
+        text = translate(self.template, **dict(self.params))
+        return f"{text} [{self.article}]" if self.article else text
 
 
 class DomainError(Exception):

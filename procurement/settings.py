@@ -40,6 +40,8 @@ class Settings:
     login_lock_after: int = 10
     login_lock_minutes: int = 15
     max_body_bytes: int = 64 * 1024 * 1024
+    # Tender documents stream into storage; their routes take bodies up to this size.
+    max_document_bytes: int = 200 * 1024 * 1024
     # How long public data that changes rarely (the latest audit checkpoint) is served from
     # each process's memory; 0 reads the database every time.
     public_cache_seconds: int = 5
@@ -51,6 +53,15 @@ class Settings:
     scheduler_enabled: bool = True
     log_level: str = "INFO"
     log_json: bool = True
+    # OCDS open data (docs/open-data.md). The ocid prefix must be the one the Open Contracting
+    # Partnership registered for this publisher ("ocds-" + 6 characters); the default is a
+    # placeholder for development and tests, never to be published.
+    ocds_prefix: str = "ocds-hkggzy"
+    ocds_publisher: str = "公共资源交易中心"
+    # The change feed holds back changes younger than this, so a reader never skips a late commit.
+    feed_watermark_seconds: int = 5
+    # The longest date range one OCDS release-package export may cover.
+    ocds_export_max_days: int = 31
 
     @property
     def resolved_database_url(self) -> str:

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from procurement.audit.models import AuditEntry
 from procurement.demo import load_demo
 from procurement.identity.models import User
-from procurement.tenders.models import Tender
+from procurement.tenders.models import Notice, Tender
 
 
 async def test_demo_accounts_log_in_and_a_second_load_changes_nothing(platform, client) -> None:
@@ -31,8 +31,22 @@ async def test_demo_tenders_cover_the_states_and_the_public_sees_only_the_publis
     await load_demo(platform)
     async with platform.db.transaction(write=False) as session:
         states = sorted((await session.execute(select(Tender.status))).scalars())
-    assert states == sorted(["published"] * 4 + ["accepted", "submitted", "submitted", "draft"])
+    assert states == sorted(
+        ["published"] * 5 + ["bidding_closed"] * 2 + ["terminated", "accepted", "submitted", "submitted", "draft"]
+    )
     public = (await client.get("/api/tenders")).json()["items"]
-    assert len(public) == 4
+    assert len(public) == 8
     assert {t["track"] for t in public} == {"works", "government"}
     assert len({t["region"] for t in public}) >= 3
+
+
+async def test_demo_history_reads_forward_in_time_with_its_notices(platform, client) -> None:
+    await load_demo(platform)
+    async with platform.db.transaction(write=False) as session:
+        times = list((await session.execute(select(AuditEntry.recorded_at).order_by(AuditEntry.seq))).scalars())
+        kinds = sorted((await session.execute(select(Notice.kind))).scalars())
+    assert times == sorted(times)  # the demo's past happened in order
+    assert kinds == sorted(["tender"] * 8 + ["amendment", "termination"])
+    amended = next(t for t in (await client.get("/api/tenders", params={"q": "灯塔"})).json()["items"])
+    [amendment] = (await client.get(f"/api/tenders/{amended['id']}/amendments")).json()
+    assert amendment["deadline_moved"]

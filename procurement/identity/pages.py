@@ -33,7 +33,7 @@ def _errors(exc: DomainError | ValidationError) -> list[tuple[str, str]]:
             for e in exc.errors()
         ]
     if exc.errors:
-        return [(e.field.split(".")[-1], gettext(e.template, **dict(e.params))) for e in exc.errors]
+        return [(e.field.split(".")[-1], e.shown(gettext)) for e in exc.errors]
     return [("", gettext(exc.template, **exc.params))]
 
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from litestar import Controller, Response, delete, get, post, put
 from litestar.params import HeaderParameter, Parameter
@@ -66,8 +68,26 @@ def amendment_out(a: Amendment) -> schemas.AmendmentOut:
     )
 
 
+def list_item(row: Any) -> schemas.TenderListItem:
+    """One row of ``search.search`` as the API's list shows it."""
+    return schemas.TenderListItem(
+        id=row.id, code=row.code, title=row.title, track=row.track, category=row.category, method=row.method, region=row.region,
+        budget=to_yuan(row.budget_fen), status=row.status, green_channel=row.green_channel,
+        purchaser_organisation_id=row.purchaser_organisation_id, purchaser_name=row.purchaser_name or "",
+        agency_organisation_id=row.agency_organisation_id, agency_name=row.agency_name, documents_from=row.documents_from,
+        documents_until=row.documents_until, bid_deadline=row.bid_deadline, published_at=row.published_at, lot_count=row.lot_count,
+    )
+
+
+def next_cursor(found: Sequence[Any], limit: int) -> str | None:
+    """The cursor of the page after ``found``; None when this page was the last (fewer than ``limit`` rows)."""
+    if len(found) < limit or not found:
+        return None
+    return encode_cursor(found[-1].published_at, found[-1].id)
+
+
 def encode_cursor(published_at: datetime, tender_id: int) -> str:
-    return base64.urlsafe_b64encode(f"{published_at.isoformat()}|{tender_id}".encode()).decode()
+    return base64.urlsafe_b64encode(f"{as_utc(published_at).isoformat()}|{tender_id}".encode()).decode()
 
 
 def decode_cursor(cursor: str) -> tuple[datetime, int]:
@@ -110,11 +130,12 @@ class TenderController(Controller):
     @get(
         summary="Find published tenders",
         description="Newest publication first. Keyword matches the title or project code (Chinese works). "
-        "Pages with `cursor` stay stable while new tenders are published.",
+        "Pages with `cursor` stay stable while new tenders are published. Each item is the tender as the list "
+        "shows it (names, budget, dates, number of lots); the whole tender with its lots is at `GET /api/tenders/{id}`.",
     )
     async def find(
         self,
-        session: DbSession,
+        platform: PlatformDep,
         q: str = Parameter(default="", max_length=100, description="keyword"),
         region: str | None = Parameter(default=None, pattern=r"^[0-9]{6}$"),
         track: rules.Track | None = None,
@@ -129,8 +150,8 @@ class TenderController(Controller):
         cursor: str | None = Parameter(default=None, max_length=200),
         limit: int = Parameter(default=20, ge=1, le=100),
     ) -> schemas.TenderPage:
-        found = await search.search(
-            session,
+        # Not the request's session: a read of its own, in one trip to the database (see Database.read).
+        found = await platform.db.read(search.reader(
             search.Search(
                 keyword=q.strip(), region=region, track=track, category=category, method=method, status=status,
                 published_from=as_utc(published_from) if published_from else None,
@@ -139,12 +160,8 @@ class TenderController(Controller):
                 budget_max_fen=to_fen(Decimal(budget_max)) if budget_max else None,
                 after=decode_cursor(cursor) if cursor else None, limit=limit,
             ),
-        )
-        last = found[-1] if len(found) == limit else None
-        return schemas.TenderPage(
-            items=await tenders_out(session, found),
-            next_cursor=encode_cursor(as_utc(last.published_at), last.id) if last and last.published_at else None,  # type: ignore[arg-type]
-        )
+        ))
+        return schemas.TenderPage(items=[list_item(row) for row in found], next_cursor=next_cursor(found, limit))
 
     @get("/review-queue", summary="Tenders waiting for entry review: green channel first, with the 24-hour clock",
          guards=[requires_roles(Role.operator, Role.supervisor)])
@@ -202,6 +219,13 @@ class TenderController(Controller):
         self, data: schemas.AmendmentIn, session: DbSession, platform: PlatformDep, actor: CurrentActor, tender_id: int = TenderId
     ) -> schemas.AmendmentOut:
         return amendment_out(await service.amend(session, platform, actor, tender_id, data.summary))
+
+    @post("/{tender_id:int}/terminate", summary="End a tender early (终止), with the reason; a published one gets a termination notice",
+          guards=[requires_roles(Role.purchaser, Role.agency)], status_code=200)
+    async def terminate(
+        self, data: schemas.TerminateIn, session: DbSession, platform: PlatformDep, actor: CurrentActor, tender_id: int = TenderId
+    ) -> schemas.TenderOut:
+        return await tender_out(session, await service.terminate(session, platform, actor, tender_id, data.reason))
 
     @get("/{tender_id:int}/amendments", summary="The clarifications and amendments of a tender")
     async def amendments(self, session: DbSession, optional_actor: OptionalActor, tender_id: int = TenderId) -> list[schemas.AmendmentOut]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, Column, Index, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Column, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from procurement.models_base import timestamp
@@ -39,6 +39,9 @@ class Tender(SQLModel, table=True):
         UniqueConstraint("owner_organisation_id", "idempotency_key", name="uq_tender_owner_idempotency"),
         Index("ix_tender_published", "published_at", "id"),
         *(Index(f"ix_tender_{column}_published", column, "published_at", "id") for column in ("region", "track", "category", "method", "status")),
+        # Keywords (LIKE '%word%'): trigram indexes on PostgreSQL, empty on SQLite (0008_search_perf).
+        *(Index(f"ix_tender_{column}_trgm", column, postgresql_using="gin", postgresql_ops={column: "gin_trgm_ops"},
+                sqlite_where=text("0")) for column in ("title", "code")),
     )
 
     id: int | None = Field(default=None, primary_key=True)

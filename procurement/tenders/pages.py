@@ -13,11 +13,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from procurement.clock import as_utc
 from procurement.errors import N_, InvalidInput
-from procurement.tenders import rules, search, service
+from procurement.tenders import documents, notices, progress, rules, search, service
 from procurement.tenders.controllers import TenderId, decode_cursor, encode_cursor
-from procurement.tenders.models import Tender, TenderStatus
+from procurement.tenders.models import NoticeKind, Tender, TenderStatus
 from procurement.tenders.money import to_yuan
-from procurement.web.deps import DbSession, OptionalActor
+from procurement.web.deps import DbSession, OptionalActor, PlatformDep
 from procurement.web.i18n import gettext
 from procurement.web.pages import page
 
@@ -61,6 +61,14 @@ EVALUATION_LABELS: dict[str, str] = {
     "comprehensive_scoring": N_("Comprehensive scoring"),
     "lowest_price": N_("Lowest evaluated price"),
 }
+KIND_LABELS: dict[str, str] = {
+    NoticeKind.tender: N_("Tender notice"),
+    NoticeKind.amendment: N_("Amendment notice"),
+    NoticeKind.failed: N_("Failed tender notice"),
+    NoticeKind.candidates: N_("Candidates publicity"),
+    NoticeKind.result: N_("Result notice"),
+    NoticeKind.termination: N_("Termination notice"),
+}
 ONLINE = N_("Online, on this platform")
 
 
@@ -99,7 +107,7 @@ class TenderPages(Controller):
     async def find(
         self,
         request: Request,
-        session: DbSession,
+        platform: PlatformDep,
         # Text, not enums: the search form sends its empty fields too; wrong values are
         # answered with the form and a field error.
         q: str = Parameter(default="", max_length=200, description="keyword: title or project code"),
@@ -123,15 +131,14 @@ class TenderPages(Controller):
                 after = decode_cursor(cursor)
             except InvalidInput:
                 errors.append(("", gettext("This link to a further page is not valid; search again.")))
-        found: list[Tender] = []
+        found: list[Any] = []  # rows of search.search: the list's columns, as row() reads them
         if not errors:
-            found = await search.search(
-                session,
+            found = await platform.db.read(search.reader(
                 search.Search(
                     keyword=values["q"], region=values["region"] or None, track=values["track"] or None,
                     category=values["category"] or None, method=values["method"] or None, after=after, limit=PAGE_SIZE,
                 ),
-            )
+            ))
         last = found[-1] if len(found) == PAGE_SIZE else None
         next_query = None
         if last is not None and last.published_at is not None:
@@ -177,6 +184,10 @@ class TenderPages(Controller):
             opening_place=gettext(ONLINE) if tender.opening_place == "online" else tender.opening_place,
             lots=lots,
             amendments=amendments,
+            notices=await notices.of_tender(session, tender_id),
+            stages=progress.stages(tender),
+            documents=await documents.public_documents(session, tender_id),
+            notice_kinds=KIND_LABELS,
             purchaser_name=names.get(tender.purchaser_organisation_id, ""),
             agency_name=names.get(tender.agency_organisation_id or 0, ""),
         )

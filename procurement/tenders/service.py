@@ -26,13 +26,14 @@ from procurement.errors import (
 )
 from procurement.identity.models import Organisation, OrganisationKind, Role
 from procurement.platform import Platform
-from procurement.tenders import rules
+from procurement.tenders import notices, ocds, rules
 from procurement.tenders.holidays import load_calendar
 from procurement.tenders.models import (
     Amendment,
     CodeSequence,
     EntryReview,
     Lot,
+    NoticeKind,
     Tender,
     TenderStatus,
 )
@@ -79,12 +80,7 @@ def _transition(tender: Tender, to: TenderStatus) -> None:
 
 def _refuse(violations: list[rules.Violation]) -> None:
     if violations:
-        errors = [
-            FieldError(v.field, v.template + " [%(article)s]", tuple({**v.params, "article": v.article}.items()))
-            if v.article
-            else FieldError(v.field, v.template, tuple(v.params.items()))
-            for v in violations
-        ]
+        errors = [FieldError(v.field, v.template, tuple(v.params.items()), v.article) for v in violations]
         raise InvalidInput.for_errors(errors)
 
 
@@ -351,6 +347,29 @@ async def reviews_of(session: AsyncSession, tender_id: int) -> list[EntryReview]
     )
 
 
+# --- The organisation's own tenders (the management pages) -------------------------------------
+
+
+def can_change(actor: Actor, tender: Tender) -> bool:
+    """Whether the actor may edit, submit, publish or amend it: pages offer only what is allowed."""
+    return _owns(actor, tender)
+
+
+async def tenders_of(session: AsyncSession, actor: Actor, *, limit: int = 200) -> list[Tender]:
+    """The tenders the actor's organisation runs or buys through an agency, in every state, latest change first."""
+    ours = (Tender.owner_organisation_id == actor.organisation_id) | (Tender.purchaser_organisation_id == actor.organisation_id)  # type: ignore[operator]
+    query = select(Tender).where(ours).order_by(Tender.updated_at.desc(), Tender.id.desc()).limit(limit)  # type: ignore[attr-defined]
+    return list((await session.execute(query)).scalars())
+
+
+async def managed_tender(session: AsyncSession, actor: Actor, tender_id: int) -> Tender:
+    """One of ``tenders_of``: another organisation's tender, even a published one, is not found here."""
+    tender = await session.get(Tender, tender_id)
+    if tender is None or actor.organisation_id not in (tender.owner_organisation_id, tender.purchaser_organisation_id):
+        raise NotFound("no tender %(id)s", id=tender_id)
+    return tender
+
+
 # --- Publication and the deadline -------------------------------------------------------------------
 
 
@@ -387,6 +406,8 @@ async def _publish_now(session: AsyncSession, platform: Platform, actor: Actor |
         session, platform.clock, actor, "tender.published", subject_type="tender", subject_id=tender.id,
         organisation_id=tender.owner_organisation_id, details={"code": tender.code, "bid_deadline": as_utc(tender.bid_deadline).isoformat()},
     )
+    await notices.publish(session, platform, actor, tender, NoticeKind.tender, lots=await lots_of(session, tender.id))  # type: ignore[arg-type]
+    await ocds.record_release(session, platform, tender, ["tender"])
 
 
 async def recheck(session: AsyncSession, platform: Platform, tender_id: int) -> bool:
@@ -410,6 +431,7 @@ async def recheck(session: AsyncSession, platform: Platform, tender_id: int) -> 
             session, platform.clock, None, "tender.bidding_closed", subject_type="tender", subject_id=tender.id,
             organisation_id=tender.owner_organisation_id, details={"bid_deadline": as_utc(tender.bid_deadline).isoformat()},
         )
+        await ocds.record_release(session, platform, tender, ["tenderUpdate"])
         changed = True
     if tender.next_check is not None and as_utc(tender.next_check) <= now:
         # Nothing more is due from this tender here (the opening belongs to the sealed-bid work).
@@ -456,6 +478,13 @@ async def amend(session: AsyncSession, platform: Platform, actor: Actor, tender_
         session, platform.clock, actor, "tender.amended", subject_type="tender", subject_id=tender.id,
         details={"number": amendment.number, "deadline_before": before.isoformat(), "deadline_after": after.isoformat()},
     )
+    # The amendment notice (更正公告) corrects the tender notice and states the new deadline.
+    await notices.publish(
+        session, platform, actor, tender, NoticeKind.amendment, lots=await lots_of(session, tender.id),  # type: ignore[arg-type]
+        details={"amendment": notices.amendment_facts(amendment)},
+        corrects=await notices.latest_of_kind(session, tender.id, NoticeKind.tender),  # type: ignore[arg-type]
+    )
+    await ocds.record_release(session, platform, tender, ["tenderAmendment"])
     return amendment
 
 
@@ -463,3 +492,52 @@ async def amendments_of(session: AsyncSession, tender_id: int) -> list[Amendment
     return list(
         (await session.execute(select(Amendment).where(Amendment.tender_id == tender_id).order_by(Amendment.number))).scalars()
     )
+
+
+# --- Ending a tender early ------------------------------------------------------------------------
+
+
+async def terminate(session: AsyncSession, platform: Platform, actor: Actor, tender_id: int, reason: str) -> Tender:
+    """The owner ends a tender before the deadline (终止); a published one gets a termination notice."""
+    tender = await _owned(session, actor, tender_id)
+    was_public = tender.status in PUBLIC_STATES
+    _transition(tender, TenderStatus.terminated)
+    tender.closed_reason = reason
+    tender.updated_at = platform.clock.now()
+    tender.next_check = tender.publish_at = None
+    await session.flush()
+    await audit.record(
+        session, platform.clock, actor, "tender.terminated", subject_type="tender", subject_id=tender.id, details={"reason": reason},
+    )
+    if was_public:
+        await notices.publish(
+            session, platform, actor, tender, NoticeKind.termination, lots=await lots_of(session, tender.id),  # type: ignore[arg-type]
+            details={"reason": reason},
+        )
+        await ocds.record_release(session, platform, tender, ["tenderCancellation"])
+    return tender
+
+
+async def fail(
+    session: AsyncSession, platform: Platform, actor: Actor | None, tender: Tender, reason: str, *, facts: dict[str, object] | None = None
+) -> Tender:
+    """The tender fails (流标/废标), e.g. too few bids at the opening: recorded and published.
+
+    Called by the opening and the evaluation with the tender locked; ``facts`` say what was
+    seen (bids received per lot...), and go into the audit entry and the notice alike.
+    """
+    _transition(tender, TenderStatus.failed)
+    tender.closed_reason = reason
+    tender.updated_at = platform.clock.now()
+    tender.next_check = None
+    await session.flush()
+    details = {"reason": reason, **(facts or {})}
+    await audit.record(
+        session, platform.clock, actor, "tender.failed", subject_type="tender", subject_id=tender.id,
+        organisation_id=tender.owner_organisation_id, details=details,
+    )
+    await notices.publish(
+        session, platform, actor, tender, NoticeKind.failed, lots=await lots_of(session, tender.id), details=details,  # type: ignore[arg-type]
+    )
+    await ocds.record_release(session, platform, tender, ["tenderUpdate"])
+    return tender

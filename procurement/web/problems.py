@@ -84,7 +84,7 @@ def problem(
             status=status,
             title=gettext(title),
             detail=shown,
-            errors=[(e.field, gettext(e.template, **dict(e.params))) for e in errors or []],
+            errors=[(e.field, e.shown(gettext)) for e in errors or []],
             request_id=request_id_var.get(),
         )
         if headers:

@@ -7,7 +7,14 @@ from tests.web.access_rules import LOGGED_IN, OWNERS, PUBLIC, SUPERVISORS, Reque
 
 # fmt: off
 ROWS: Rows = {
+    ("GET",  "/api/tenders/{tender_id}/notices"):   Rule(PUBLIC, "as GET /api/tenders/{tender_id}; notices exist only once a tender is public"),
+    ("GET",  "/api/notices/{notice_id}"):           Rule(PUBLIC, "every notice is public once published"),
+    ("GET",  "/notices/{notice_id}"):               Rule(PUBLIC),
+    ("GET",  "/notices/{notice_id}/pdf"):           Rule(PUBLIC),
+    ("POST", "/api/tenders/{tender_id}/terminate"): Rule(OWNERS, "the owning organisation's tenders, before the deadline"),
 }
 # fmt: on
 
-REQUESTS: Requests = {}
+REQUESTS: Requests = {
+    ("POST", "/api/tenders/{tender_id}/terminate"): {"json": {"reason": "走查终止原因"}},
+}

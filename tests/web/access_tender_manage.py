@@ -2,12 +2,41 @@
 
 from __future__ import annotations
 
-from procurement.identity.models import Role  # noqa: F401
-from tests.web.access_rules import LOGGED_IN, OWNERS, PUBLIC, SUPERVISORS, Requests, Rows, Rule, roles  # noqa: F401
+from procurement.identity.models import Role
+from tests.web.access_rules import (  # noqa: F401
+    LOGGED_IN,
+    OWNERS,
+    PUBLIC,
+    SUPERVISORS,
+    Requests,
+    Rows,
+    Rule,
+    roles,
+)
+
+REVIEWERS = roles(Role.operator, Role.supervisor)
 
 # fmt: off
 ROWS: Rows = {
+    ("GET",  "/manage/tenders"):                          Rule(OWNERS, "the caller organisation's tenders: those it runs and those an agency runs for it"),
+    ("GET",  "/manage/tenders/new"):                      Rule(OWNERS, "agencies choose the purchaser they act for"),
+    ("POST", "/manage/tenders/new"):                      Rule(OWNERS, "as POST /api/tenders"),
+    ("GET",  "/manage/tenders/{tender_id}"):              Rule(OWNERS, "the caller organisation's tenders only, also published ones; actions for the running organisation only"),
+    ("GET",  "/manage/tenders/{tender_id}/edit"):         Rule(OWNERS, "the running organisation's drafts; anything else goes back to the tender's page"),
+    ("POST", "/manage/tenders/{tender_id}/edit"):         Rule(OWNERS, "as PUT /api/tenders/{tender_id}"),
+    ("POST", "/manage/tenders/{tender_id}/submit"):       Rule(OWNERS, "as POST /api/tenders/{tender_id}/submit"),
+    ("POST", "/manage/tenders/{tender_id}/publish"):      Rule(OWNERS, "as POST /api/tenders/{tender_id}/publish"),
+    ("POST", "/manage/tenders/{tender_id}/amend"):        Rule(OWNERS, "as POST /api/tenders/{tender_id}/amendments"),
+    ("GET",  "/review-queue"):                            Rule(REVIEWERS, "as GET /api/tenders/review-queue"),
+    ("GET",  "/review-queue/{tender_id}"):                Rule(REVIEWERS, "submitted (and later) tenders, never drafts; the decision form for operators only"),
+    ("POST", "/review-queue/{tender_id}"):                Rule(roles(Role.operator), "as POST /api/tenders/{tender_id}/review"),
 }
 # fmt: on
 
-REQUESTS: Requests = {}
+REQUESTS: Requests = {
+    ("POST", "/manage/tenders/new"): {"data": {"title": "走查"}},
+    ("POST", "/manage/tenders/{tender_id}/edit"): {"data": {"title": "走查"}},
+    ("POST", "/manage/tenders/{tender_id}/publish"): {"data": {"when": "now"}},
+    ("POST", "/manage/tenders/{tender_id}/amend"): {"data": {"summary": "走查澄清"}},
+    ("POST", "/review-queue/{tender_id}"): {"data": {"decision": "returned", "reason": "walk"}},
+}

@@ -1,0 +1,118 @@
+"""A notice as a public page and as a PDF, both rendered from the content fixed at publication."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from litestar import Controller, Request, Response, get
+from litestar.datastructures import State
+from litestar.response import Template
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from procurement.audit.models import AuditCheckpoint
+from procurement.clock import to_display
+from procurement.documents import PdfRenderer
+from procurement.tenders import notices
+from procurement.tenders.models import Notice
+from procurement.tenders.notice_controllers import NoticeId, pdf_path
+from procurement.tenders.pages import (
+    CATEGORY_LABELS,
+    EVALUATION_LABELS,
+    KIND_LABELS,
+    METHOD_LABELS,
+    ONLINE,
+    TRACK_LABELS,
+    label,
+)
+from procurement.web.deps import DbSession, PlatformDep
+from procurement.web.i18n import gettext, language_var
+from procurement.web.pages import page
+
+
+def _when(iso: str | None) -> datetime | None:
+    return datetime.fromisoformat(iso) if iso else None
+
+
+def _yuan(amount: str) -> str:
+    return f"{float(amount):,.2f}" if amount else ""
+
+
+def notice_view(notice: Notice, checkpoint: AuditCheckpoint | None, *, corrects_id: int | None) -> dict[str, Any]:
+    """Display-ready facts of a notice: labels in the reader's language, money with separators."""
+    content = notices.content_of(notice)
+    tender = content["tender"]
+    timeline = tender["timeline"]
+    details = content["details"]
+    amendment = details.get("amendment")
+    return {
+        "id": notice.id,
+        "title": notice.title,
+        "kind": label(KIND_LABELS, notice.kind),
+        "kind_code": notice.kind,
+        "number": notice.number,
+        "published_at": notice.published_at,
+        "corrects_id": corrects_id,
+        "corrects_number": content["corrects"],
+        "tender": {
+            **tender,
+            "track": label(TRACK_LABELS, tender["track"]),
+            "category": label(CATEGORY_LABELS, tender["category"]),
+            "method": label(METHOD_LABELS, tender["method"]),
+            "budget": _yuan(tender["budget"]),
+            "lots": [
+                {**lot, "budget": _yuan(lot["budget"]), "bid_security": _yuan(lot["bid_security"]),
+                 "evaluation": label(EVALUATION_LABELS, lot["evaluation_method"])}
+                for lot in tender["lots"]
+            ],
+        },
+        "timeline": {
+            "documents_from": _when(timeline["documents_from"]),
+            "documents_until": _when(timeline["documents_until"]),
+            "questions_until": _when(timeline["questions_until"]),
+            "bid_deadline": _when(timeline["bid_deadline"]),
+            "opening_place": gettext(ONLINE) if timeline["opening_place"] == "online" else timeline["opening_place"],
+        },
+        "amendment": {**amendment, "deadline_after": _when(amendment["deadline_after"]), "deadline_before": _when(amendment["deadline_before"])}
+        if amendment
+        else None,
+        "reason": details.get("reason", ""),
+        "proof": {
+            "content_sha256": notice.content_sha256,
+            "audit_seq": notice.audit_seq,
+            "audit_entry_hash": notice.audit_entry_hash,
+            "checkpoint": checkpoint,
+        },
+    }
+
+
+async def _view(session: AsyncSession, notice_id: int) -> dict[str, Any]:
+    notice = await notices.get(session, notice_id)
+    return notice_view(notice, await notices.covering_checkpoint(session, notice), corrects_id=notice.corrects_notice_id)
+
+
+class NoticePages(Controller):
+    tags = ["Pages"]
+
+    @get("/notices/{notice_id:int}", summary="A published notice (page)")
+    async def one(self, request: Request, session: DbSession, platform: PlatformDep, notice_id: int = NoticeId) -> Template:
+        view = await _view(session, notice_id)
+        return page(request, "notices/notice.html", notice=view, pdf_url=pdf_path(notice_id), base_url=platform.settings.base_url)
+
+    @get(
+        "/notices/{notice_id:int}/pdf",
+        summary="A published notice (PDF)",
+        description="Rendered from the notice's fixed content, in the reader's language; the footer names the "
+        "project, the publication time, and the audit-log position and checkpoint to verify it with.",
+        media_type="application/pdf",
+    )
+    async def pdf(self, state: State, session: DbSession, platform: PlatformDep, notice_id: int = NoticeId) -> Response[bytes]:
+        view = await _view(session, notice_id)
+        renderer: PdfRenderer = state.pdf
+        pdf = await renderer.render(
+            "pdf/notice.html",
+            {"notice": view, "base_url": platform.settings.base_url, "generated_at": to_display(platform.clock.now()),
+             "lang": language_var.get()},
+        )
+        filename = f"notice-{view['tender']['code']}-{view['number']}.pdf"
+        return Response(pdf, media_type="application/pdf", headers={"Content-Disposition": f'inline; filename="{filename}"'})

@@ -113,9 +113,26 @@ class MerkleAccumulator:
     checkpoint in one pass.
     """
 
-    def __init__(self) -> None:
-        self.size = 0
-        self._stack: list[bytes] = []  # perfect subtree roots, largest first
+    def __init__(self, size: int = 0, frontier: Sequence[bytes] = ()) -> None:
+        if len(frontier) != size.bit_count():
+            raise ValueError("a frontier holds one perfect subtree root per 1 bit of the size")
+        self.size = size
+        self._stack: list[bytes] = list(frontier)  # perfect subtree roots, largest first
+
+    @property
+    def frontier(self) -> list[bytes]:
+        """What the accumulator keeps: enough to go on appending and to compute the root."""
+        return list(self._stack)
+
+    def append_with_proof(self, leaf: bytes) -> list[bytes]:
+        """Append ``leaf`` and return its audit path in the grown tree.
+
+        The newest leaf's siblings on the way up are exactly the perfect subtrees the tree
+        had before it, smallest first: so the proof costs nothing extra to produce.
+        """
+        path = list(reversed(self._stack))
+        self.append(leaf)
+        return path
 
     def append(self, leaf: bytes) -> None:
         node = leaf

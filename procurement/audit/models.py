@@ -39,6 +39,10 @@ class AuditHead(SQLModel, table=True):
     id: int = Field(default=1, primary_key=True)
     seq: int = Field(default=0, sa_type=BigInteger)
     entry_hash: str = Field(max_length=64)
+    # The Merkle tree's frontier (perfect subtree roots, largest first, hex, JSON): lets a
+    # checkpoint be signed, and the newest entry's inclusion proof be given, without
+    # reading the log.
+    frontier: str = Field(default="[]", sa_column=Column(Text, nullable=False, server_default="[]"))
 
 
 class AuditCheckpoint(SQLModel, table=True):

@@ -8,6 +8,7 @@ commit, so sequence numbers and the hash chain follow commit order exactly.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -37,12 +38,34 @@ async def record(
     organisation_id: int | None = None,
 ) -> AuditEntry:
     """Append one entry describing a change made in this transaction."""
-    seq, prev_hash = (
+    entry, _ = await record_with_proof(
+        session, clock, actor, action, subject_type=subject_type, subject_id=subject_id, details=details, organisation_id=organisation_id
+    )
+    return entry
+
+
+async def record_with_proof(
+    session: AsyncSession,
+    clock: Clock,
+    actor: Actor | None,
+    action: str,
+    *,
+    subject_type: str = "",
+    subject_id: object = "",
+    details: Mapping[str, Any] | None = None,
+    organisation_id: int | None = None,
+) -> tuple[AuditEntry, list[bytes]]:
+    """``record``, also returning the entry's inclusion path in the tree it completes.
+
+    With ``sign_checkpoint`` in the same transaction, that makes a proof anyone can check
+    offline at once (a bid receipt carries one).
+    """
+    seq, prev_hash, frontier_json = (
         await session.execute(
             update(AuditHead)
             .where(AuditHead.id == 1)
             .values(seq=AuditHead.seq + 1)
-            .returning(AuditHead.seq, AuditHead.entry_hash)
+            .returning(AuditHead.seq, AuditHead.entry_hash, AuditHead.frontier)
         )
     ).one()
     details_json = chain.canonical_json(dict(details or {}))
@@ -63,10 +86,18 @@ async def record(
         entry_hash="",
     )
     entry.entry_hash = chain.entry_hash(entry_fields(entry))
+    tree = chain.MerkleAccumulator(seq - 1, [bytes.fromhex(h) for h in json.loads(frontier_json)])
+    path = tree.append_with_proof(chain.leaf_hash(entry.entry_hash))
     session.add(entry)
-    await session.execute(update(AuditHead).where(AuditHead.id == 1).values(entry_hash=entry.entry_hash))
+    await session.execute(
+        update(AuditHead).where(AuditHead.id == 1).values(entry_hash=entry.entry_hash, frontier=_frontier_json(tree))
+    )
     await session.flush()
-    return entry
+    return entry, path
+
+
+def _frontier_json(tree: chain.MerkleAccumulator) -> str:
+    return json.dumps([node.hex() for node in tree.frontier])
 
 
 def entry_fields(entry: AuditEntry) -> dict[str, Any]:
@@ -114,12 +145,18 @@ async def latest_checkpoint(session: AsyncSession) -> AuditCheckpoint | None:
 
 
 async def sign_checkpoint(session: AsyncSession, clock: Clock, keys: PlatformKeys) -> AuditCheckpoint | None:
-    """Sign the tree as it stands, unless the newest checkpoint already covers it."""
-    size, _ = await head(session)
+    """Sign the tree as it stands, unless the newest checkpoint already covers it.
+
+    The root comes from the head's frontier, so signing costs the same at any log size. The
+    head row is locked first: appenders wait, and the root is that of exactly ``size`` entries.
+    """
+    size, frontier_json = (
+        await session.execute(select(AuditHead.seq, AuditHead.frontier).where(AuditHead.id == 1).with_for_update())
+    ).one()
     latest = await latest_checkpoint(session)
     if size == 0 or (latest is not None and latest.tree_size >= size):
         return None
-    root = chain.merkle_root(await leaf_hashes(session, size))
+    root = chain.MerkleAccumulator(size, [bytes.fromhex(h) for h in json.loads(frontier_json)]).root()
     now = clock.now()
     checkpoint = AuditCheckpoint(
         tree_size=size,

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime
+
+import pytest
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -101,3 +104,24 @@ def test_inclusion_and_consistency_proofs_verify(size: int, data: st.DataObject)
     assert chain.verify_consistency(old, size, chain.merkle_root(leaves[:old]), root, proof)
     if old < size:
         assert not chain.verify_consistency(old, size, chain.merkle_root(leaves[1 : old + 1]), root, proof)
+
+
+@settings(max_examples=60, deadline=None)
+@given(size=st.integers(min_value=1, max_value=300))
+def test_the_newest_leaf_proof_comes_from_the_frontier(size: int) -> None:
+    leaves = [hashlib.sha256(str(i).encode()).digest() for i in range(size)]
+    tree = chain.MerkleAccumulator()
+    for leaf in leaves[:-1]:
+        tree.append(leaf)
+    # Resuming from a stored frontier is the same as having appended everything.
+    resumed = chain.MerkleAccumulator(tree.size, tree.frontier)
+    path = resumed.append_with_proof(leaves[-1])
+    root = chain.merkle_root(leaves)
+    assert resumed.root() == root
+    assert path == chain.inclusion_proof(size - 1, leaves)
+    assert chain.verify_inclusion(size - 1, size, leaves[-1], path, root)
+
+
+def test_a_frontier_must_match_its_size() -> None:
+    with pytest.raises(ValueError, match="one perfect subtree root per 1 bit"):
+        chain.MerkleAccumulator(3, [b"\x00" * 32])

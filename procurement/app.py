@@ -21,6 +21,7 @@ from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
+from bidding.controllers import BidController
 from procurement.audit.controllers import AuditEntryController, AuditProofController
 from procurement.audit.pages import AuditPages
 from procurement.clock import Clock
@@ -124,6 +125,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
             TenderManagePages,
             ReviewQueuePages,
             NoticeController,
+            BidController,
             NoticePages,
             OcdsController,
             FeedController,

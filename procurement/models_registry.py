@@ -5,7 +5,9 @@ Alembic and the models-versus-migrations test load this; add each new models mod
 
 from sqlmodel import SQLModel
 
+from bidding import models as bid_models
 from procurement.audit import models as audit_models
+from procurement.credit import models as credit_models
 from procurement.identity import models as identity_models
 from procurement.scheduler import models as scheduler_models
 from procurement.tenders import document_models as tender_document_models
@@ -14,4 +16,4 @@ from procurement.tenders import release_models as tender_release_models
 
 metadata = SQLModel.metadata
 
-__all__ = ["audit_models", "identity_models", "metadata", "scheduler_models", "tender_document_models", "tender_models", "tender_release_models"]
+__all__ = ["audit_models", "bid_models", "credit_models", "identity_models", "metadata", "scheduler_models", "tender_document_models", "tender_models", "tender_release_models"]

@@ -42,6 +42,8 @@ class Settings:
     max_body_bytes: int = 64 * 1024 * 1024
     # Tender documents stream into storage; their routes take bodies up to this size.
     max_document_bytes: int = 200 * 1024 * 1024
+    # The largest sealed bid (envelope bytes, all parts together).
+    max_bid_bytes: int = 2 * 1024 * 1024 * 1024
     # How long public data that changes rarely (the latest audit checkpoint) is served from
     # each process's memory; 0 reads the database every time.
     public_cache_seconds: int = 5

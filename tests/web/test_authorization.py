@@ -118,6 +118,10 @@ class World:
             "document_id": 999999,
             "version": 1,
             "version_id": 999999,
+            "lot_number": 1,
+            "upload_id": "0" * 32,
+            "bid_id": 999999,
+            "number": 1,
             "day": "2030-10-01",
         }
         path = template.format(**{k: v for k, v in path_values.items() if "{" + k + "}" in template})

@@ -1,0 +1,25 @@
+"""Access rows: sealed bids (uploads, completion, the organisation's own bids). Merged into ``access_table.ACCESS``."""
+
+from __future__ import annotations
+
+from procurement.identity.models import Role
+from tests.web.access_rules import Requests, Rows, Rule, roles
+
+SUPPLIERS = roles(Role.supplier)
+
+# fmt: off
+ROWS: Rows = {
+    ("POST", "/api/tenders/{tender_id}/lots/{lot_number}/bid-uploads"): Rule(SUPPLIERS, "for the caller's organisation, which obtained the documents, before the deadline"),
+    ("PUT",  "/api/bid-uploads/{upload_id}/parts/{number}"):           Rule(SUPPLIERS, "the organisation's own uploads; another's is 404"),
+    ("GET",  "/api/bid-uploads/{upload_id}"):                          Rule(SUPPLIERS, "the organisation's own uploads; another's is 404"),
+    ("POST", "/api/bid-uploads/{upload_id}/complete"):                 Rule(SUPPLIERS, "the organisation's own uploads, before the deadline"),
+    ("GET",  "/api/tenders/{tender_id}/bids/mine"):                    Rule(SUPPLIERS, "the caller's organisation's bids only: nobody else learns that a bid exists"),
+    ("POST", "/api/bids/{bid_id}/withdraw"):                           Rule(SUPPLIERS, "the organisation's current bid, before the deadline"),
+}
+# fmt: on
+
+REQUESTS: Requests = {
+    ("POST", "/api/tenders/{tender_id}/lots/{lot_number}/bid-uploads"): {"json": {"bid_version": 1, "size": 1000}},
+    ("PUT",  "/api/bid-uploads/{upload_id}/parts/{number}"): {"content": b"walk"},
+    ("POST", "/api/bid-uploads/{upload_id}/complete"): {"json": {"signature": "A" * 86 + "=="}},
+}

@@ -25,6 +25,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bidding import deadline
 from procurement.actor import Actor
 from procurement.clock import DISPLAY_ZONE, FrozenClock
 from procurement.documents import PdfRenderer, make_pdf_environment
@@ -161,7 +162,7 @@ class DemoTender:
     budget: str
     run_by: str  # the demo user who creates it: "purchaser" or "agency"
     # How far it goes: draft, submitted, accepted, scheduled, published; or, for a tender
-    # with a past, closed (the deadline passed), amended (amended today), terminated.
+    # with a past, closed (the deadline passed, no bids: failed), amended (amended today), terminated.
     reach: str
     green_channel: bool = False
     started_days_ago: int = 0
@@ -244,7 +245,9 @@ async def _load_demo_tenders(platform: Platform, clock: FrozenClock) -> None:
                 owner = await _actor(session, spec.run_by)
                 await tenders.amend(session, past, owner, tender_id, "第一包技术参数第 3 项更正为“不低于 IP65 防护等级”；投标截止时间相应顺延。")
             if spec.reach == "closed":
+                # Bidding closes at the deadline; with no bids, the count fails every lot.
                 await tenders.recheck(session, past, tender_id)
+                await deadline.tally(session, past, tender_id)
 
 
 async def _create_demo_tender(platform: Platform, spec: DemoTender) -> int | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bidding.deadline import BID_TALLY
 from procurement.identity.jobs import ACCOUNT_UNLOCK
 from procurement.scheduler.framework import Registry
 from procurement.tenders.jobs import TENDER_RECHECK
@@ -11,4 +12,5 @@ def build_registry() -> Registry:
     registry = Registry()
     registry.register(ACCOUNT_UNLOCK)
     registry.register(TENDER_RECHECK)
+    registry.register(BID_TALLY)
     return registry

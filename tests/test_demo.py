@@ -32,7 +32,7 @@ async def test_demo_tenders_cover_the_states_and_the_public_sees_only_the_publis
     async with platform.db.transaction(write=False) as session:
         states = sorted((await session.execute(select(Tender.status))).scalars())
     assert states == sorted(
-        ["published"] * 5 + ["bidding_closed"] * 2 + ["terminated", "accepted", "submitted", "submitted", "draft"]
+        ["published"] * 5 + ["failed"] * 2 + ["terminated", "accepted", "submitted", "submitted", "draft"]
     )
     public = (await client.get("/api/tenders")).json()["items"]
     assert len(public) == 8
@@ -46,7 +46,7 @@ async def test_demo_history_reads_forward_in_time_with_its_notices(platform, cli
         times = list((await session.execute(select(AuditEntry.recorded_at).order_by(AuditEntry.seq))).scalars())
         kinds = sorted((await session.execute(select(Notice.kind))).scalars())
     assert times == sorted(times)  # the demo's past happened in order
-    assert kinds == sorted(["tender"] * 8 + ["amendment", "termination"])
+    assert kinds == sorted(["tender"] * 8 + ["amendment", "termination", "failed", "failed"])
     amended = next(t for t in (await client.get("/api/tenders", params={"q": "灯塔"})).json()["items"])
     [amendment] = (await client.get(f"/api/tenders/{amended['id']}/amendments")).json()
     assert amendment["deadline_moved"]

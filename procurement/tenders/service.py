@@ -541,3 +541,24 @@ async def fail(
     )
     await ocds.record_release(session, platform, tender, ["tenderUpdate"])
     return tender
+
+
+async def fail_lots(
+    session: AsyncSession, platform: Platform, tender: Tender, lot_numbers: list[int], reason: str, *, facts: dict[str, object]
+) -> None:
+    """Some lots fail (too few bids at the deadline): recorded and published; the others go on.
+
+    When every lot fails, the tender itself fails. Called with the tender locked.
+    """
+    lots = await lots_of(session, tender.id)  # type: ignore[arg-type]
+    if set(lot_numbers) >= {lot.number for lot in lots}:
+        await fail(session, platform, None, tender, reason, facts={"failed_lots": sorted(lot_numbers), **facts})
+        return
+    details = {"reason": reason, "failed_lots": sorted(lot_numbers), **facts}
+    tender.updated_at = platform.clock.now()
+    await audit.record(
+        session, platform.clock, None, "tender.lots_failed", subject_type="tender", subject_id=tender.id,
+        organisation_id=tender.owner_organisation_id, details=details,
+    )
+    await notices.publish(session, platform, None, tender, NoticeKind.failed, lots=lots, details=details)
+    await ocds.record_release(session, platform, tender, ["tenderUpdate"])

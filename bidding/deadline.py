@@ -14,6 +14,7 @@ from sqlalchemy import exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bidding.models import Bid, BidStatus, LotTally
+from bidding.service import embargo_key
 from procurement.audit import service as audit
 from procurement.clock import as_utc
 from procurement.platform import Platform
@@ -51,6 +52,8 @@ async def tally(session: AsyncSession, platform: Platform, tender_id: int) -> bo
         if result == FAILED:
             failed.append(lot.number)
     await session.flush()
+    # Bidding is closed: the bids' audit entries may now be read (the count is public anyway).
+    await audit.release_embargo(session, platform.clock, embargo_key(tender_id))
     await audit.record(
         session, platform.clock, None, "bid.lots_tallied", subject_type="tender", subject_id=tender_id,
         organisation_id=tender.owner_organisation_id, details={"lots": outcome},

@@ -66,6 +66,12 @@ class UploadStart:
     size: int
 
 
+def embargo_key(tender_id: int) -> str:
+    """The audit entries of a tender's bids are read by nobody until bidding closes: not even
+    how many there are (released by the count at the deadline)."""
+    return f"tender:{tender_id}:bids"
+
+
 # --- Who may bid, on what ---------------------------------------------------------------------
 
 
@@ -334,6 +340,7 @@ async def _record_bid(
             "envelope_sha256": bid.sha256, "envelope_digest": bid.envelope_digest,
             "superseded_bid": current.id if current is not None else None,
         },
+        embargo=embargo_key(tender.id),  # type: ignore[arg-type]
     )
     checkpoint = await audit.sign_checkpoint(session, platform.clock, platform.keys)
     assert checkpoint is not None and checkpoint.tree_size == entry.seq, "the checkpoint must end with the bid's entry"
@@ -386,7 +393,7 @@ async def withdraw(session: AsyncSession, platform: Platform, actor: Actor, bid_
     await session.flush()
     await audit.record(
         session, platform.clock, actor, "bid.withdrawn", subject_type="bid", subject_id=bid.id,
-        details={"tender_id": bid.tender_id, "lot": bid.lot_number, "version": bid.version},
+        details={"tender_id": bid.tender_id, "lot": bid.lot_number, "version": bid.version}, embargo=embargo_key(bid.tender_id),
     )
     return bid
 

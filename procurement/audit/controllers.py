@@ -8,7 +8,6 @@ from datetime import datetime
 from litestar import Controller, Response, get
 from litestar.datastructures import State
 from litestar.params import Parameter
-from sqlalchemy import select
 
 from procurement.audit import chain, schemas
 from procurement.audit import service as audit
@@ -110,7 +109,7 @@ class AuditEntryController(Controller):
 
     @get("/{seq:int}", summary="One audit entry (supervisors)")
     async def one(self, session: DbSession, seq: int = Parameter(ge=1, le=MAX_SEQ)) -> schemas.EntryPublic:
-        entry = (await session.execute(select(AuditEntry).where(AuditEntry.seq == seq))).scalar_one_or_none()
+        entry = await audit.readable_entry(session, seq)
         if entry is None:
             raise NotFound("no audit entry %(seq)s", seq=seq)
         return entry_public(entry)

@@ -56,3 +56,17 @@ class AuditCheckpoint(SQLModel, table=True):
     signed_at: datetime = timestamp()
     key_id: str = Field(max_length=64)
     signature: str = Field(max_length=128)  # base64 Ed25519 signature of the checkpoint text
+
+
+class AuditEmbargo(SQLModel, table=True):
+    """An entry whose existence must not be seen yet (a sealed bid before bidding closes).
+
+    The entry is in the chain and the tree from the start, so nothing about integrity
+    changes; the entry search and reads skip it until its key is released.
+    """
+
+    __tablename__ = "audit_embargo"
+
+    seq: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    key: str = Field(max_length=64, index=True)  # e.g. "tender:12:bids"
+    released_at: datetime | None = timestamp(nullable=True)

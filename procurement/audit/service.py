@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from procurement.actor import SYSTEM_ACTOR_NAME, Actor
 from procurement.audit import chain
-from procurement.audit.models import AuditCheckpoint, AuditEntry, AuditHead
+from procurement.audit.models import AuditCheckpoint, AuditEmbargo, AuditEntry, AuditHead
 from procurement.clock import Clock
 from procurement.errors import InvalidInput, NotFound
 from procurement.keys import PlatformKeys
@@ -36,10 +36,15 @@ async def record(
     subject_id: object = "",
     details: Mapping[str, Any] | None = None,
     organisation_id: int | None = None,
+    embargo: str | None = None,
 ) -> AuditEntry:
-    """Append one entry describing a change made in this transaction."""
+    """Append one entry describing a change made in this transaction.
+
+    ``embargo`` keeps the entry out of every read until ``release_embargo(key)``.
+    """
     entry, _ = await record_with_proof(
-        session, clock, actor, action, subject_type=subject_type, subject_id=subject_id, details=details, organisation_id=organisation_id
+        session, clock, actor, action, subject_type=subject_type, subject_id=subject_id, details=details, organisation_id=organisation_id,
+        embargo=embargo,
     )
     return entry
 
@@ -54,6 +59,7 @@ async def record_with_proof(
     subject_id: object = "",
     details: Mapping[str, Any] | None = None,
     organisation_id: int | None = None,
+    embargo: str | None = None,
 ) -> tuple[AuditEntry, list[bytes]]:
     """``record``, also returning the entry's inclusion path in the tree it completes.
 
@@ -89,11 +95,32 @@ async def record_with_proof(
     tree = chain.MerkleAccumulator(seq - 1, [bytes.fromhex(h) for h in json.loads(frontier_json)])
     path = tree.append_with_proof(chain.leaf_hash(entry.entry_hash))
     session.add(entry)
+    if embargo is not None:
+        session.add(AuditEmbargo(seq=seq, key=embargo))
     await session.execute(
         update(AuditHead).where(AuditHead.id == 1).values(entry_hash=entry.entry_hash, frontier=_frontier_json(tree))
     )
     await session.flush()
     return entry, path
+
+
+async def release_embargo(session: AsyncSession, clock: Clock, key: str) -> int:
+    """Let the entries held under ``key`` be read from now on; returns how many."""
+    released = await session.execute(
+        update(AuditEmbargo).where(AuditEmbargo.key == key, AuditEmbargo.released_at.is_(None)).values(released_at=clock.now())
+    )
+    return int(released.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def _not_embargoed() -> Any:
+    held = select(AuditEmbargo.seq).where(AuditEmbargo.released_at.is_(None))
+    return AuditEntry.seq.not_in(held)
+
+
+async def readable_entry(session: AsyncSession, seq: int) -> AuditEntry | None:
+    """Entry ``seq``, unless it does not exist or is still under embargo."""
+    query = select(AuditEntry).where(AuditEntry.seq == seq, _not_embargoed())
+    return (await session.execute(query)).scalar_one_or_none()
 
 
 def _frontier_json(tree: chain.MerkleAccumulator) -> str:
@@ -227,7 +254,7 @@ class EntryFilter:
 
 
 async def search(session: AsyncSession, flt: EntryFilter) -> tuple[list[AuditEntry], int]:
-    conditions = []
+    conditions = [_not_embargoed()]
     if flt.actor_id is not None:
         conditions.append(AuditEntry.actor_id == flt.actor_id)
     if flt.organisation_id is not None:

@@ -10,12 +10,13 @@ from litestar import Controller, Request, get, post, put
 from litestar.params import Parameter
 from pydantic import BaseModel, Field
 
-from bidding import service
-from bidding.models import Bid, BidUpload, BidUploadPart
+from bidding import opening, service
+from bidding.models import Bid, BidUpload, BidUploadPart, Opening
+from procurement.errors import Conflict
 from procurement.identity.models import Role
 from procurement.tenders.controllers import TenderId
 from procurement.web.deps import MAX_ID, CurrentActor, DbSession, PlatformDep
-from procurement.web.guards import requires_roles
+from procurement.web.guards import requires_login, requires_roles
 
 SUPPLIERS = requires_roles(Role.supplier)
 LotNumber = Parameter(ge=1, le=10_000, description="the lot's number within the tender")
@@ -138,3 +139,52 @@ class BidController(Controller):
     @post("/api/bids/{bid_id:int}/withdraw", summary="Withdraw the current bid before the deadline", status_code=200)
     async def withdraw(self, session: DbSession, platform: PlatformDep, actor: CurrentActor, bid_id: int = BidId) -> BidOut:
         return bid_out(await service.withdraw(session, platform, actor, bid_id))
+
+
+class ReleaseIn(BaseModel):
+    content_key: str = Field(max_length=64, description="the bid's 32-byte content key, base64, unwrapped on the bidder's own machine")
+
+
+class OpeningIn(BaseModel):
+    release_minutes: int = Field(default=opening.DEFAULT_RELEASE_MINUTES, description="how long bidders have to release their keys")
+
+
+class OpeningOut(BaseModel):
+    tender_id: int
+    started_at: datetime
+    release_until: datetime
+    closed_at: datetime | None
+    lots: dict[str, list[dict[str, Any]]] = Field(description="per lot: each bidder and whether its bid is released and opened")
+
+
+class OpeningController(Controller):
+    tags = ["Opening"]
+
+    @post("/api/tenders/{tender_id:int}/opening", summary="Start the remote opening (operator)", guards=[requires_roles(Role.operator)],
+          status_code=201)
+    async def start(self, data: OpeningIn, session: DbSession, platform: PlatformDep, actor: CurrentActor, tender_id: int = TenderId) -> OpeningOut:
+        started = await opening.start(session, platform, actor, tender_id, data.release_minutes)
+        return await self._out(session, started)
+
+    @post("/api/tenders/{tender_id:int}/opening/close", summary="Close the opening before the window ends (operator)",
+          guards=[requires_roles(Role.operator)], status_code=200)
+    async def close(self, session: DbSession, platform: PlatformDep, actor: CurrentActor, tender_id: int = TenderId) -> OpeningOut:
+        if not await opening.close(session, platform, tender_id, actor=actor):
+            raise Conflict("there is no opening in progress for this tender")
+        return await self._out(session, await opening.get(session, tender_id))
+
+    @get("/api/tenders/{tender_id:int}/opening", summary="The opening's progress: who has released", guards=[requires_login])
+    async def show(self, session: DbSession, actor: CurrentActor, tender_id: int = TenderId) -> OpeningOut:
+        return await self._out(session, await opening.get(session, tender_id))
+
+    @post("/api/bids/{bid_id:int}/release", summary="Release a bid's content key at the opening (the bidder)", guards=[SUPPLIERS],
+          status_code=200)
+    async def release(self, data: ReleaseIn, platform: PlatformDep, actor: CurrentActor, bid_id: int = BidId) -> BidOut:
+        return bid_out(await opening.release(platform, actor, bid_id, data.content_key))
+
+    @staticmethod
+    async def _out(session: DbSession, found: Opening) -> OpeningOut:
+        return OpeningOut(
+            tender_id=found.tender_id, started_at=found.started_at, release_until=found.release_until, closed_at=found.closed_at,
+            lots=await opening.progress(session, found.tender_id),
+        )

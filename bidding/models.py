@@ -86,6 +86,15 @@ class Bid(SQLModel, table=True):
     audit_seq: int = Field(sa_type=BigInteger)
     receipt: str = Field(sa_column=Column(Text, nullable=False))  # canonical JSON, signed below
     receipt_signature: str = Field(max_length=100)  # platform Ed25519, base64
+    # At the opening: the content key the bidder released (no key to it exists before), what
+    # the envelope said, or why it could not be opened.
+    content_key: str | None = Field(default=None, max_length=64)  # base64
+    opened_at: datetime | None = timestamp(nullable=True)
+    opening_fields: str | None = Field(default=None, sa_column=Column(Text, nullable=True))  # JSON: price and the rest
+    open_failure: str = Field(default="", max_length=500)
+    # Whose failure it was: the bidder's own (not released, sealed wrongly) counts as revoked;
+    # any other (storage) as withdrawn.
+    failure_party: str = Field(default="", max_length=16)  # bidder | platform
 
 
 class LotTally(SQLModel, table=True):
@@ -101,3 +110,16 @@ class LotTally(SQLModel, table=True):
     needed: int
     outcome: str = Field(max_length=16)  # to_opening | failed
     counted_at: datetime = timestamp()
+
+
+class Opening(SQLModel, table=True):
+    """The remote opening (开标) of a tender: bidders release their content keys within a window."""
+
+    __tablename__ = "bid_opening"
+
+    tender_id: int = Field(primary_key=True, foreign_key="tender.id")
+    started_by: int = Field(foreign_key="user_account.id")
+    started_at: datetime = timestamp()
+    release_until: datetime = timestamp()
+    closed_at: datetime | None = timestamp(nullable=True)
+    next_check: datetime | None = timestamp(nullable=True, index=True)

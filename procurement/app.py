@@ -21,7 +21,7 @@ from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
-from bidding.controllers import BidController
+from bidding.controllers import BidController, OpeningController
 from procurement.audit.controllers import AuditEntryController, AuditProofController
 from procurement.audit.pages import AuditPages
 from procurement.clock import Clock
@@ -126,6 +126,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
             ReviewQueuePages,
             NoticeController,
             BidController,
+            OpeningController,
             NoticePages,
             OcdsController,
             FeedController,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bidding.deadline import BID_TALLY
+from bidding.opening import OPENING_CLOSE
 from procurement.identity.jobs import ACCOUNT_UNLOCK
 from procurement.scheduler.framework import Registry
 from procurement.tenders.jobs import TENDER_RECHECK
@@ -13,4 +14,5 @@ def build_registry() -> Registry:
     registry.register(ACCOUNT_UNLOCK)
     registry.register(TENDER_RECHECK)
     registry.register(BID_TALLY)
+    registry.register(OPENING_CLOSE)
     return registry

@@ -149,6 +149,7 @@ class NoticeKind(StrEnum):
     candidates = "candidates"  # 中标候选人公示
     result = "result"  # 中标（成交）结果公告
     termination = "termination"  # 终止公告
+    opening = "opening"  # 开标记录
 
 
 class Notice(SQLModel, table=True):

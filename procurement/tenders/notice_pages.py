@@ -38,6 +38,21 @@ def _yuan(amount: str) -> str:
     return f"{float(amount):,.2f}" if amount else ""
 
 
+def _opening_view(opening: dict[str, Any]) -> dict[str, Any]:
+    """The opening record's lots: each bidder with its price and other fields, or why it did not open."""
+    lots = []
+    for number, rows in sorted(opening["lots"].items(), key=lambda item: int(item[0])):
+        bids = []
+        for row in rows:
+            fields = dict(row["fields"] or {})
+            price = fields.pop("price", "")
+            fields.pop("files", None)
+            bids.append({"bidder": row["bidder"], "price": _yuan(price), "fields": fields, "opened": row["status"] == "opened",
+                         "failure": row["failure"], "envelope_sha256": row["envelope_sha256"]})
+        lots.append({"number": int(number), "bids": bids})
+    return {"started_at": _when(opening["started_at"]), "closed_at": _when(opening["closed_at"]), "lots": lots}
+
+
 def notice_view(notice: Notice, checkpoint: AuditCheckpoint | None, *, corrects_id: int | None) -> dict[str, Any]:
     """Display-ready facts of a notice: labels in the reader's language, money with separators."""
     content = notices.content_of(notice)
@@ -77,6 +92,8 @@ def notice_view(notice: Notice, checkpoint: AuditCheckpoint | None, *, corrects_
         if amendment
         else None,
         "reason": details.get("reason", ""),
+        "failed_lots": details.get("failed_lots", []),
+        "opening": _opening_view(details["opening"]) if "opening" in details else None,
         "proof": {
             "content_sha256": notice.content_sha256,
             "audit_seq": notice.audit_seq,

@@ -38,6 +38,7 @@ TITLE_SUFFIX: dict[str, str] = {
     NoticeKind.candidates: "中标候选人公示",
     NoticeKind.result: "中标（成交）结果公告",
     NoticeKind.termination: "终止公告",
+    NoticeKind.opening: "开标记录",
 }
 
 

@@ -562,3 +562,14 @@ async def fail_lots(
     )
     await notices.publish(session, platform, None, tender, NoticeKind.failed, lots=lots, details=details)
     await ocds.record_release(session, platform, tender, ["tenderUpdate"])
+
+
+async def opened(session: AsyncSession, platform: Platform, tender: Tender) -> None:
+    """The opening ended with bids opened: the tender moves on to evaluation. Tender locked by the caller."""
+    _transition(tender, TenderStatus.opened)
+    tender.updated_at = platform.clock.now()
+    await session.flush()
+    await audit.record(
+        session, platform.clock, None, "tender.opened", subject_type="tender", subject_id=tender.id, organisation_id=tender.owner_organisation_id,
+    )
+    await ocds.record_release(session, platform, tender, ["tenderUpdate"])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from procurement.identity.models import Role
-from tests.web.access_rules import Requests, Rows, Rule, roles
+from tests.web.access_rules import LOGGED_IN, Requests, Rows, Rule, roles
 
 SUPPLIERS = roles(Role.supplier)
 
@@ -15,6 +15,10 @@ ROWS: Rows = {
     ("POST", "/api/bid-uploads/{upload_id}/complete"):                 Rule(SUPPLIERS, "the organisation's own uploads, before the deadline"),
     ("GET",  "/api/tenders/{tender_id}/bids/mine"):                    Rule(SUPPLIERS, "the caller's organisation's bids only: nobody else learns that a bid exists"),
     ("POST", "/api/bids/{bid_id}/withdraw"):                           Rule(SUPPLIERS, "the organisation's current bid, before the deadline"),
+    ("POST", "/api/tenders/{tender_id}/opening"):                      Rule(roles(Role.operator), "after bidding closed and the lots were counted"),
+    ("POST", "/api/tenders/{tender_id}/opening/close"):                Rule(roles(Role.operator), "an opening in progress"),
+    ("GET",  "/api/tenders/{tender_id}/opening"):                      Rule(LOGGED_IN, "who has released; prices only once the opening closed"),
+    ("POST", "/api/bids/{bid_id}/release"):                            Rule(SUPPLIERS, "the organisation's own bid, within the release window"),
 }
 # fmt: on
 
@@ -22,4 +26,6 @@ REQUESTS: Requests = {
     ("POST", "/api/tenders/{tender_id}/lots/{lot_number}/bid-uploads"): {"json": {"bid_version": 1, "size": 1000}},
     ("PUT",  "/api/bid-uploads/{upload_id}/parts/{number}"): {"content": b"walk"},
     ("POST", "/api/bid-uploads/{upload_id}/complete"): {"json": {"signature": "A" * 86 + "=="}},
+    ("POST", "/api/tenders/{tender_id}/opening"): {"json": {"release_minutes": 30}},
+    ("POST", "/api/bids/{bid_id}/release"): {"json": {"content_key": "A" * 43 + "="}},
 }

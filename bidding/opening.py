@@ -30,6 +30,7 @@ from bidding.models import Bid, BidStatus, BidUploadPart, LotTally, Opening
 from procurement.actor import Actor
 from procurement.audit import service as audit
 from procurement.clock import as_utc
+from procurement.credit import service as credit
 from procurement.errors import Conflict, Forbidden, InvalidInput, NotFound
 from procurement.identity.models import Organisation, Role
 from procurement.platform import Platform
@@ -183,6 +184,13 @@ async def close(session: AsyncSession, platform: Platform, tender_id: int, *, ac
     for bid in bids:
         if bid.status == BidStatus.submitted:
             bid.status, bid.open_failure, bid.failure_party = BidStatus.open_failed, NOT_RELEASED, "bidder"
+        if bid.status == BidStatus.opened:
+            # Credit is checked again at the opening, and the check kept (财库〔2016〕125号).
+            checked = await credit.check(session, platform, [bid.organisation_id], "opening", subject_type="bid", subject_id=bid.id)
+            if not checked.passed:
+                entry = checked.entries[0]
+                bid.status, bid.failure_party = BidStatus.open_failed, "bidder"
+                bid.open_failure = f"on the blacklist at the opening ({entry.authority}, {entry.legal_basis})"
     opening.closed_at, opening.next_check = now, None
     await session.flush()
     record = await _record(session, bids, lots)

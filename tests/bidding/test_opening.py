@@ -6,13 +6,16 @@ import base64
 import re
 import shutil
 import subprocess
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
+from sqlalchemy import select
+
 from bidding import envelope
-from procurement.identity.models import Role
+from procurement.credit.models import BlacklistEntry, CreditCheck, EntryStatus
+from procurement.identity.models import Organisation, Role
 from procurement.jobs import build_registry
 from procurement.scheduler.framework import sweep
 from tests.bidding.bid_testlib import Bidder, bidder, open_tender, sealed, submit
@@ -148,3 +151,26 @@ async def test_nothing_the_server_holds_before_the_deadline_opens_a_bid(client, 
     # The bidder's own key, which never left its machine, does open it.
     opened = envelope.open_envelope([data], envelope.unwrap_content_key(header, who.keys.x25519))
     assert opened.manifest.fields["price"] == "990000.00"
+
+
+async def test_credit_is_checked_again_at_the_opening(client, users, platform, clock) -> None:
+    tender, bidders = await _closed_with_bids(client, users, platform, clock)
+    operator = await bearer(client, await users.make(Role.operator))
+    assert (await client.post(f"/api/tenders/{tender.id}/opening", headers=operator, json={})).status_code == 201
+    for who, bid, data in bidders:
+        assert (await client.post(f"/api/bids/{bid['id']}/release", headers=await bearer(client, who.user),
+                                  json={"content_key": _content_key(who, data)})).status_code == 200
+    debarred = bidders[0][0]
+    async with platform.db.transaction() as session:
+        organisation = await session.get(Organisation, debarred.user.organisation_id)
+        session.add(BlacklistEntry(
+            uscc=organisation.uscc, organisation_name=organisation.name, conduct="串通投标", penalty="禁止参加政府采购活动一年",
+            legal_basis="政府采购法 第七十七条", authority="海口市财政局", starts_on=date(2025, 1, 1), ends_on=date(2030, 1, 1),
+            status=EntryStatus.in_force, proposed_by=debarred.user.user_id, created_at=clock.now(), updated_at=clock.now(),
+        ))
+    assert (await client.post(f"/api/tenders/{tender.id}/opening/close", headers=operator)).status_code == 200
+    async with platform.db.transaction(write=False) as session:
+        checks = list((await session.execute(select(CreditCheck).where(CreditCheck.purpose == "opening"))).scalars())
+    assert sorted(c.passed for c in checks) == [False, True, True]
+    # Two valid bids remain: fewer than three, so the tender fails.
+    assert (await client.get(f"/api/tenders/{tender.id}")).json()["status"] == "failed"

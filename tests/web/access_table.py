@@ -16,11 +16,23 @@ A new route fails the walk until it has a row here: decide who may call it, then
 from __future__ import annotations
 
 from procurement.identity.models import Role
-from tests.web import access_bids, access_notices, access_tender_documents, access_tender_feeds, access_tender_manage
+from tests.web import (
+    access_bid_pages,
+    access_bid_security,
+    access_bids,
+    access_notices,
+    access_opening_key,
+    access_tender_documents,
+    access_tender_feeds,
+    access_tender_manage,
+)
 from tests.web.access_rules import ADMINS, LOGGED_IN, PUBLIC, SUPERVISORS, Requests, Rule, Rows, roles
 
 # Areas keep their rows in their own modules (tests/web/access_*.py), merged here.
-AREAS = (access_bids, access_notices, access_tender_documents, access_tender_feeds, access_tender_manage)
+AREAS = (
+    access_bid_pages, access_bid_security, access_bids, access_notices, access_opening_key,
+    access_tender_documents, access_tender_feeds, access_tender_manage,
+)
 
 # fmt: off
 ACCESS: Rows = {

@@ -44,7 +44,13 @@ from procurement.tenders.pages import (
     row,
     yuan,
 )
-from procurement.tenders.schemas import AmendmentIn, PublishIn, ReviewIn, TenderDraft
+from procurement.tenders.schemas import (
+    AmendmentIn,
+    PublishIn,
+    ReviewIn,
+    TenderDraft,
+    TerminateIn,
+)
 from procurement.web.deps import CurrentActor, DbSession, PlatformDep
 from procurement.web.guards import requires_roles
 from procurement.web.i18n import gettext
@@ -74,7 +80,9 @@ LOT_FIELDS = ("title", "budget", "bid_security")
 MIN_LOT_ROWS = 3
 MAX_LOT_ROWS = 50
 EXTRA_ROWS = 3
-LOCAL_FORMAT = "%Y-%m-%dT%H:%M"  # what <input type="datetime-local"> sends and shows
+LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
+# The states the owner may end a tender in (service.TRANSITIONS): a submitted one is first returned or accepted.
+TERMINABLE = frozenset(state for state, following in service.TRANSITIONS.items() if TenderStatus.terminated in following)  # what <input type="datetime-local"> sends and shows
 _LOT_PATH = re.compile(r"^lots\[(\d+)\]\.(\w+)$")
 
 
@@ -341,7 +349,7 @@ async def _tender_page(
     names = await service.organisation_names(
         session, {tender.purchaser_organisation_id} | ({tender.agency_organisation_id} if tender.agency_organisation_id else set())
     )
-    on_page = {"publish_at", "summary"}
+    on_page = {"publish_at", "summary", "reason"}
     return page(
         request,
         "tenders/manage/tender.html",
@@ -367,14 +375,17 @@ async def _tender_page(
         opening_place=gettext(ONLINE) if tender.opening_place == "online" else tender.opening_place,
         purchaser_name=names.get(tender.purchaser_organisation_id, ""),
         agency_name=names.get(tender.agency_organisation_id or 0, ""),
-        public=tender.status in service.PUBLIC_STATES,
+        # Public once published: a draft or accepted tender that was terminated never was.
+        public=tender.status in service.PUBLIC_STATES and tender.published_at is not None,
+        may_terminate=may_change and tender.status in TERMINABLE,
         errors=errors or [],
         # Errors about fields of the draft link to them on the edit page (a draft can be edited).
         error_links={
             name: (f"#{name}" if name in on_page else f"/manage/tenders/{tender_id}/edit#{name}" if tender.status == TenderStatus.draft else "")
             for name, _ in errors or []
         },
-        field_labels={**draft_labels(MAX_LOT_ROWS), "publish_at": gettext("Publish at"), "summary": gettext("What is clarified or amended")},
+        field_labels={**draft_labels(MAX_LOT_ROWS), "publish_at": gettext("Publish at"), "summary": gettext("What is clarified or amended"),
+                      "reason": gettext("Reason for terminating")},
         values=values or {},
         done=done,
     )
@@ -514,6 +525,24 @@ class TenderManagePages(Controller):
         except (InvalidInput, Conflict) as exc:
             return await self._change(request, session, actor, tender_id, exc, values)
         return Redirect(f"/manage/tenders/{tender_id}?done=amended&amended={amendment.number}", status_code=303)
+
+    @post("/manage/tenders/{tender_id:int}/terminate", summary="Terminate a tender with a reason from its page (终止)", status_code=303,
+          description="As POST /api/tenders/{tender_id}/terminate: a published tender gets a termination notice.", responses=FORM_AGAIN)
+    async def terminate(
+        self, request: Request, data: Form, session: DbSession, platform: PlatformDep, actor: CurrentActor, tender_id: int = TenderId
+    ) -> Any:
+        values = {"reason": str(data.get("reason", "")).strip()}
+        try:
+            try:
+                terminate_in = TerminateIn(reason=values["reason"])
+            except ValidationError as exc:
+                raise InvalidInput.for_errors(
+                    [FieldError("body.reason", str(e["msg"]), ()) for e in exc.errors()]
+                ) from exc
+            await service.terminate(session, platform, actor, tender_id, terminate_in.reason)
+        except (InvalidInput, Conflict) as exc:
+            return await self._change(request, session, actor, tender_id, exc, values)
+        return Redirect(f"/manage/tenders/{tender_id}?done=terminated", status_code=303)
 
 
 class ReviewQueuePages(Controller):

@@ -92,7 +92,8 @@ def _owns(actor: Actor, tender: Tender) -> bool:
 
 
 def can_see(actor: Actor | None, tender: Tender) -> bool:
-    if tender.status in PUBLIC_STATES:
+    # A tender terminated before publication was never public, whatever its state says now.
+    if tender.status in PUBLIC_STATES and tender.published_at is not None:
         return True
     if actor is None:
         return False

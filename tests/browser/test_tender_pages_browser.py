@@ -60,7 +60,7 @@ async def test_the_public_finds_a_tender_from_the_home_page_and_reads_it_in_engl
         await page.locator("main").get_by_role("link", name="全部招标项目").click()
     expect_html(await navigation.value)
     assert await page.evaluate(UNLABELLED_JS) == []
-    assert await page.locator("main select").count() == 3
+    assert await page.locator("main select").count() == 4  # track, category, method, status
     await page.get_by_label("关键词").fill("门诊楼")
     await page.get_by_label("交易类别").select_option("works")
     await submit(page, "查询")

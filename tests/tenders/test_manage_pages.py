@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 
 from procurement.clock import as_utc, to_display
 from procurement.identity.models import Role
-from procurement.tenders.models import Amendment, Lot, Tender
+from procurement.tenders.models import Amendment, Lot, Notice, Tender
 from procurement.tenders.service import CHECKLISTS
 from tests.conftest import (
     TestUser as UserUnderTest,  # not "Test...": pytest would try to collect it
@@ -421,3 +421,131 @@ async def test_the_pages_speak_english_on_request(client, users, platform) -> No
     client.cookies.set("lang", "en")
     page = await client.get(f"/manage/tenders/{tender_id}", headers=HTML)
     assert '<html lang="en">' in page.text and "Awaiting entry review" in page.text and "Entry review" in page.text
+
+
+# --- Terminating a tender (终止) ---------------------------------------------------------------------
+
+
+async def accepted(client, platform, users, **overrides: str) -> tuple[int, UserUnderTest]:
+    tender_id, owner = await submitted(client, platform, users, **overrides)
+    csrf = await log_in(client, await users.make(Role.operator))
+    assert (await client.post(f"/review-queue/{tender_id}", data={"csrf_token": csrf, "decision": "accepted", **all_checked()})).status_code == 303
+    return tender_id, owner
+
+
+async def notices_of(platform, tender_id: int) -> list[str]:
+    async with platform.db.transaction(write=False) as session:
+        return list((await session.execute(select(Notice.kind).where(Notice.tender_id == tender_id).order_by(Notice.number))).scalars())
+
+
+async def test_the_owner_terminates_a_published_tender_with_a_reason_and_a_notice(client, users, platform) -> None:
+    tender_id, owner = await accepted(client, platform, users)
+    csrf = await log_in(client, owner)
+    assert (await client.post(f"/manage/tenders/{tender_id}/publish", data={"csrf_token": csrf, "when": "now"})).status_code == 303
+    action = f'action="/manage/tenders/{tender_id}/terminate"'
+    client.cookies.set("lang", "en")
+    page = await client.get(f"/manage/tenders/{tender_id}", headers=HTML)
+    assert action in page.text
+    form = page.text.split(action, 1)[1].split("</form>", 1)[0]
+    assert "This publishes a termination notice with the reason below and cannot be undone" in form  # the consequence, stated
+    assert "Terminate the tender permanently" in form and 'name="csrf_token"' in form
+    assert re.search(r'<textarea id="reason" name="reason" required[^>]*minlength="4"[^>]*maxlength="1000"', form)
+    assert '<details class="terminate">' in page.text  # a second step: opened on purpose
+
+    # Too short, or too long: refused at the field, typed text kept, the panel open, nothing changed.
+    for reason in ("改", "长" * 1001, "   "):
+        refused = await client.post(f"/manage/tenders/{tender_id}/terminate", data={"csrf_token": csrf, "reason": reason}, headers=HTML)
+        assert refused.status_code == 400, reason
+        assert 'id="reason-error"' in refused.text and 'href="#reason"' in refused.text and "Reason for terminating" in refused.text
+        assert '<details class="terminate" open>' in refused.text
+        if reason.strip():
+            assert f">{reason}</textarea>" in refused.text
+    assert "at least 4 characters" in (await client.post(
+        f"/manage/tenders/{tender_id}/terminate", data={"csrf_token": csrf, "reason": "改"}, headers=HTML)).text
+    tender = await tender_row(platform, tender_id)
+    assert tender.status == "published" and not tender.closed_reason
+    assert await notices_of(platform, tender_id) == ["tender"]
+    # Without the CSRF token: refused before anything happens.
+    assert (await client.post(f"/manage/tenders/{tender_id}/terminate", data={"reason": "采购需求发生重大变化"})).status_code == 403
+
+    done = await client.post(f"/manage/tenders/{tender_id}/terminate", data={"csrf_token": csrf, "reason": "采购需求发生重大变化，本项目终止"})
+    assert done.status_code == 303 and done.headers["location"] == f"/manage/tenders/{tender_id}?done=terminated"
+    tender = await tender_row(platform, tender_id)
+    assert tender.status == "terminated" and tender.closed_reason == "采购需求发生重大变化，本项目终止"
+    assert await notices_of(platform, tender_id) == ["tender", "termination"]
+    page = await client.get(done.headers["location"], headers=HTML)
+    assert "The tender is terminated." in page.text and "The termination notice is published." in page.text
+    assert "采购需求发生重大变化，本项目终止" in page.text and action not in page.text  # the reason shown; nothing more to end
+    public = await client.get(f"/tenders/{tender_id}", headers=HTML)
+    assert "Terminated" in public.text and "采购需求发生重大变化，本项目终止" in public.text
+    # Twice is a conflict, said on the page.
+    again = await client.post(f"/manage/tenders/{tender_id}/terminate", data={"csrf_token": csrf, "reason": "再次终止本项目"}, headers=HTML)
+    assert again.status_code == 409 and 'class="error-summary"' in again.text
+    assert await notices_of(platform, tender_id) == ["tender", "termination"]
+
+
+async def test_a_draft_or_accepted_tender_ends_without_a_notice_and_a_submitted_one_cannot(client, users, platform) -> None:
+    draft_id, csrf = await create(client, platform, await users.make(Role.purchaser))
+    client.cookies.set("lang", "en")
+    page = await client.get(f"/manage/tenders/{draft_id}", headers=HTML)
+    assert "Nothing is published: the tender was never public." in page.text
+    done = await client.post(f"/manage/tenders/{draft_id}/terminate", data={"csrf_token": csrf, "reason": "项目取消，不再采购"})
+    assert done.status_code == 303
+    assert (await tender_row(platform, draft_id)).status == "terminated" and await notices_of(platform, draft_id) == []
+    page = await client.get(done.headers["location"], headers=HTML)
+    assert "The tender is terminated." in page.text and "The termination notice is published." not in page.text
+    assert f'href="/tenders/{draft_id}"' not in page.text  # never public: no public page to point to
+
+    accepted_id, owner = await accepted(client, platform, users)
+    csrf = await log_in(client, owner)
+    assert f'action="/manage/tenders/{accepted_id}/terminate"' in (await client.get(f"/manage/tenders/{accepted_id}", headers=HTML)).text
+    assert (await client.post(f"/manage/tenders/{accepted_id}/terminate", data={"csrf_token": csrf, "reason": "预算未获批准"})).status_code == 303
+    assert (await tender_row(platform, accepted_id)).status == "terminated" and await notices_of(platform, accepted_id) == []
+
+    submitted_id, owner = await submitted(client, platform, users)
+    csrf = await log_in(client, owner)
+    page = await client.get(f"/manage/tenders/{submitted_id}", headers=HTML)
+    assert "/terminate" not in page.text  # with the trading centre: returned or accepted first
+    refused = await client.post(f"/manage/tenders/{submitted_id}/terminate", data={"csrf_token": csrf, "reason": "项目取消"}, headers=HTML)
+    assert refused.status_code == 409 and 'class="error-summary"' in refused.text
+    assert (await tender_row(platform, submitted_id)).status == "submitted"
+
+
+async def test_other_organisations_and_roles_cannot_terminate(client, users, platform) -> None:
+    agency, purchaser = await users.make(Role.agency), await users.make(Role.purchaser)
+    csrf = await log_in(client, agency)
+    chosen = draft_form(platform.clock.now(), csrf=csrf, purchaser_organisation_id=str(purchaser.organisation_id))
+    tender_id = created_id(await client.post("/manage/tenders/new", data=chosen))
+    assert (await client.post(f"/manage/tenders/{tender_id}/submit", data={"csrf_token": csrf})).status_code == 303
+    operator_csrf = await log_in(client, await users.make(Role.operator))
+    assert (await client.post(f"/review-queue/{tender_id}", data={"csrf_token": operator_csrf, "decision": "accepted", **all_checked()})).status_code == 303
+    csrf = await log_in(client, agency)
+    assert (await client.post(f"/manage/tenders/{tender_id}/publish", data={"csrf_token": csrf, "when": "now"})).status_code == 303
+    reason = {"reason": "越权终止本项目"}
+
+    # The purchaser the agency acts for sees the tender but does not run it: no form, refused.
+    csrf = await log_in(client, purchaser)
+    page = await client.get(f"/manage/tenders/{tender_id}", headers=HTML)
+    assert page.status_code == 200 and "/terminate" not in page.text
+    assert (await client.post(f"/manage/tenders/{tender_id}/terminate", data={"csrf_token": csrf, **reason}, headers=HTML)).status_code == 403
+    # Another purchaser or agency: refused (the tender is public, so it is found, but not theirs).
+    for role in (Role.purchaser, Role.agency):
+        csrf = await log_in(client, await users.make(role))
+        response = await client.post(f"/manage/tenders/{tender_id}/terminate", data={"csrf_token": csrf, **reason}, headers=HTML)
+        assert response.status_code == 403, role
+    # Roles without tenders of their own: refused by the page's guard.
+    for role in (Role.supplier, Role.operator, Role.supervisor, Role.expert):
+        csrf = await log_in(client, await users.make(role))
+        response = await client.post(f"/manage/tenders/{tender_id}/terminate", data={"csrf_token": csrf, **reason}, headers=HTML)
+        assert response.status_code == 403, role
+    client.cookies.clear()
+    assert (await client.post(f"/manage/tenders/{tender_id}/terminate", data=reason)).status_code in (401, 303)
+    tender = await tender_row(platform, tender_id)
+    assert tender.status == "published" and not tender.closed_reason
+    assert await notices_of(platform, tender_id) == ["tender"]
+
+    # Another organisation's draft is not even found.
+    draft_id, _ = await create(client, platform, await users.make(Role.purchaser))
+    csrf = await log_in(client, await users.make(Role.purchaser))
+    assert (await client.post(f"/manage/tenders/{draft_id}/terminate", data={"csrf_token": csrf, **reason}, headers=HTML)).status_code == 404
+    assert (await tender_row(platform, draft_id)).status == "draft"

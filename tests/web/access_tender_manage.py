@@ -1,4 +1,4 @@
-"""Access rows: Purchaser/agency tender pages and the operator's review-queue page. Merged into ``access_table.ACCESS``."""
+"""Access rows: Purchaser/agency tender pages, the operator's review-queue page, obtaining documents from the public page. Merged into ``access_table.ACCESS``."""
 
 from __future__ import annotations
 
@@ -27,6 +27,8 @@ ROWS: Rows = {
     ("POST", "/manage/tenders/{tender_id}/submit"):       Rule(OWNERS, "as POST /api/tenders/{tender_id}/submit"),
     ("POST", "/manage/tenders/{tender_id}/publish"):      Rule(OWNERS, "as POST /api/tenders/{tender_id}/publish"),
     ("POST", "/manage/tenders/{tender_id}/amend"):        Rule(OWNERS, "as POST /api/tenders/{tender_id}/amendments"),
+    ("POST", "/manage/tenders/{tender_id}/terminate"):    Rule(OWNERS, "as POST /api/tenders/{tender_id}/terminate: the running organisation, in draft, accepted or published"),
+    ("POST", "/tenders/{tender_id}/obtain"):              Rule(roles(Role.supplier), "as POST /api/tenders/{tender_id}/obtained: supplier organisations, while the documents are on offer"),
     ("GET",  "/review-queue"):                            Rule(REVIEWERS, "as GET /api/tenders/review-queue"),
     ("GET",  "/review-queue/{tender_id}"):                Rule(REVIEWERS, "submitted (and later) tenders, never drafts; the decision form for operators only"),
     ("POST", "/review-queue/{tender_id}"):                Rule(roles(Role.operator), "as POST /api/tenders/{tender_id}/review"),
@@ -38,5 +40,6 @@ REQUESTS: Requests = {
     ("POST", "/manage/tenders/{tender_id}/edit"): {"data": {"title": "走查"}},
     ("POST", "/manage/tenders/{tender_id}/publish"): {"data": {"when": "now"}},
     ("POST", "/manage/tenders/{tender_id}/amend"): {"data": {"summary": "走查澄清"}},
+    ("POST", "/manage/tenders/{tender_id}/terminate"): {"data": {"reason": "走查终止原因"}},
     ("POST", "/review-queue/{tender_id}"): {"data": {"decision": "returned", "reason": "walk"}},
 }

@@ -263,5 +263,11 @@ def audit_checkpoint() -> None:
     console.print(asyncio.run(run()))
 
 
+# --- bid: the bidder's side, over HTTP (bidding/cli.py) ----------------------------------------
+
+from bidding.cli import bid  # the group lives in its own module, beside the bidding code
+
+main.add_command(bid)
+
 if __name__ == "__main__":
     main()

@@ -433,6 +433,29 @@ def withdraw(bid_id: int, platform: str, token: str | None) -> None:
     out.print(f"bid {answer['id']} (lot {answer['lot_number']}, version {answer['version']}) is {answer['status']} at {answer['withdrawn_at']}")
 
 
+# --- release ------------------------------------------------------------------------------------
+
+
+@bid.command(help="At the opening: unwrap your bid's content key here, with your private key, and send it (解密投标文件).")
+@click.argument("bid_id", type=click.IntRange(1, 2**53 - 1))
+@click.argument("envelope_path", metavar="OUT.bid", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--keys", "keyfile", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Your key file.")
+@platform_option
+@token_option
+def release(bid_id: int, envelope_path: Path, keyfile: Path, platform: str, token: str | None) -> None:
+    api = _api(platform, token)
+    keys = _open_keyfile(keyfile)
+    with envelope_path.open("rb") as handle:
+        try:
+            header = envelope.read_header(iter(lambda: handle.read(1 << 16), b""))
+            content_key = envelope.unwrap_content_key(header, keys.x25519)
+        except envelope.EnvelopeError as exc:
+            raise click.ClickException(f"{envelope_path} does not give up its content key to these keys: {exc}") from exc
+    # Only the content key of this one envelope leaves the machine; the private key never does.
+    answer = api.request("POST", f"/api/bids/{bid_id}/release", json={"content_key": base64.b64encode(content_key).decode()})
+    out.print(f"bid {answer['id']} (lot {answer['lot_number']}, version {answer['version']}) is {answer['status']}")
+
+
 # --- verify-receipt --------------------------------------------------------------------------------
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import stat
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -13,7 +14,10 @@ from click.testing import CliRunner, Result
 from bidding import envelope
 from procurement.cli import main
 from procurement.identity.models import Role
+from procurement.jobs import build_registry
+from procurement.scheduler.framework import sweep
 from tests.bidding.bid_testlib import open_tender
+from tests.bidding.test_opening import ONE_LOT
 
 if TYPE_CHECKING:  # imported at run time, pytest would try to collect it as a test class
     from tests.conftest import TestUser
@@ -30,11 +34,14 @@ class Bidder:
     """A supplier driving the CLI: logged in through it, keys made and registered through it."""
 
     def __init__(self, base_url: str, user: TestUser, keyfile: Path) -> None:
-        self.user, self.keyfile = user, keyfile
-        login = cli("login", "-u", user.username, "--platform", base_url, input=f"{user.password}\n")
+        self.user, self.keyfile, self.base_url = user, keyfile, base_url
+        self.login()
+
+    def login(self) -> None:
+        login = cli("login", "-u", self.user.username, "--platform", self.base_url, input=f"{self.user.password}\n")
         assert login.exit_code == 0, login.output
         self.token = login.stdout.strip().splitlines()[-1]
-        self.env = {"PROCUREMENT_PLATFORM": base_url, "PROCUREMENT_TOKEN": self.token}
+        self.env = {"PROCUREMENT_PLATFORM": self.base_url, "PROCUREMENT_TOKEN": self.token}
 
     def run(self, *args: str, input: str | None = None) -> Result:
         return cli(*args, input=input, env=self.env)
@@ -212,3 +219,40 @@ def test_a_wrong_passphrase_is_a_clear_error_and_nothing_is_written(tmp_path) ->
     assert not (tmp_path / "k2.json").exists()
     garbled = cli("submit", str(files), "--token", "t", "--signature", str(files))
     assert garbled.exit_code == 2 and "not a sealed envelope" in garbled.output
+
+
+async def test_at_the_opening_each_bidder_releases_its_key_from_the_command_line(live_server, live_client, live_users, clock,
+                                                                                 tmp_path) -> None:
+    tender = await open_tender(live_client, live_users, clock, lots=ONE_LOT)
+    submitted = []
+    for n, price in enumerate(("1180000.00", "1199000.50", "1210000.00")):
+        home = tmp_path / f"bidder-{n}"
+        home.mkdir()
+        bidder = await _bidder(live_server, live_client, live_users, home, tender.id)
+        out = home / "bid.bid"
+        assert _seal(bidder, tender.id, _bid_folder(home), out, price=price).exit_code == 0
+        sent = bidder.run("submit", str(out))
+        assert sent.exit_code == 0, sent.output
+        receipt = json.loads((home / "bid.bid.receipt.json").read_text())
+        submitted.append((bidder, out, receipt["receipt"]["bid"]["id"]))
+    deadline = datetime.fromisoformat((await live_client.get(f"/api/tenders/{tender.id}")).json()["bid_deadline"])
+    clock.set(deadline + timedelta(seconds=1))
+    platform = live_server.app.state.platform
+    for _ in range(2):
+        await live_server.run(sweep(platform, build_registry()))
+    for bidder, _, _ in submitted:  # the day-long sessions of submission time have ended
+        bidder.login()
+    operator = await live_users.make(Role.operator)
+    token = (await live_client.post("/api/auth/login", json={"username": operator.username, "password": operator.password})).json()["token"]
+    started = await live_client.post(f"/api/tenders/{tender.id}/opening", headers={"Authorization": f"Bearer {token}"}, json={})
+    assert started.status_code == 201, started.text
+
+    first, first_envelope, first_bid = submitted[0]
+    # Another bidder's keys do not unwrap this envelope: nothing is sent.
+    wrong = submitted[1][0].run("release", str(first_bid), str(first_envelope), "--keys", str(submitted[1][0].keyfile),
+                                input=f"{PASSPHRASE}\n")
+    assert wrong.exit_code == 1 and "does not give up its content key" in wrong.output
+    for bidder, out, bid_id in submitted:
+        released = bidder.run("release", str(bid_id), str(out), "--keys", str(bidder.keyfile), input=f"{PASSPHRASE}\n")
+        assert released.exit_code == 0, released.output
+        assert "is opened" in released.output

@@ -10,8 +10,8 @@ from litestar import Controller, Request, get, post, put
 from litestar.params import Parameter
 from pydantic import BaseModel, Field
 
-from bidding import opening, service
-from bidding.models import Bid, BidUpload, BidUploadPart, Opening
+from bidding import opening, opening_room, service
+from bidding.models import Bid, BidUpload, BidUploadPart, Opening, OpeningResponse
 from procurement.errors import Conflict
 from procurement.identity.models import Role
 from procurement.tenders.controllers import TenderId
@@ -155,6 +155,32 @@ class OpeningOut(BaseModel):
     release_until: datetime
     closed_at: datetime | None
     lots: dict[str, list[dict[str, Any]]] = Field(description="per lot: each bidder and whether its bid is released and opened")
+    present: list[str] = Field(description="the bidders present in the opening room, in the order they came")
+
+
+class ResponseIn(BaseModel):
+    kind: str = Field(description="confirmed | objection")
+    text: str = Field(default="", max_length=5000, description="the objection (异议), or a remark")
+
+
+class AnswerIn(BaseModel):
+    answer: str = Field(max_length=5000)
+
+
+class ResponseOut(BaseModel):
+    id: int
+    tender_id: int
+    organisation_id: int
+    kind: str
+    text: str
+    made_at: datetime
+    answer: str
+    answered_at: datetime | None
+
+
+def response_out(r: OpeningResponse) -> ResponseOut:
+    return ResponseOut(id=r.id, tender_id=r.tender_id, organisation_id=r.organisation_id, kind=r.kind, text=r.text,  # type: ignore[arg-type]
+                       made_at=r.made_at, answer=r.answer, answered_at=r.answered_at)
 
 
 class OpeningController(Controller):
@@ -182,9 +208,32 @@ class OpeningController(Controller):
     async def release(self, data: ReleaseIn, platform: PlatformDep, actor: CurrentActor, bid_id: int = BidId) -> BidOut:
         return bid_out(await opening.release(platform, actor, bid_id, data.content_key))
 
+    @post("/api/tenders/{tender_id:int}/opening/presence", summary="Enter the opening room (a bidder)", guards=[SUPPLIERS],
+          status_code=200)
+    async def join(self, session: DbSession, platform: PlatformDep, actor: CurrentActor, tender_id: int = TenderId) -> OpeningOut:
+        await opening_room.join(session, platform, actor, tender_id)
+        return await self._out(session, await opening.get(session, tender_id))
+
+    @post("/api/tenders/{tender_id:int}/opening/responses", summary="Confirm the opening record, or object to it (a bidder)",
+          guards=[SUPPLIERS], status_code=201)
+    async def respond(self, data: ResponseIn, session: DbSession, platform: PlatformDep, actor: CurrentActor,
+                      tender_id: int = TenderId) -> ResponseOut:
+        return response_out(await opening_room.respond(session, platform, actor, tender_id, data.kind, data.text))
+
+    @get("/api/tenders/{tender_id:int}/opening/responses", summary="Confirmations and objections, with their answers",
+         guards=[requires_login])
+    async def responses(self, session: DbSession, actor: CurrentActor, tender_id: int = TenderId) -> list[ResponseOut]:
+        return [response_out(r) for r in await opening_room.responses(session, actor, tender_id)]
+
+    @post("/api/opening-responses/{response_id:int}/answer", summary="Answer an objection to the opening",
+          guards=[requires_roles(Role.purchaser, Role.agency, Role.operator)], status_code=200)
+    async def answer(self, data: AnswerIn, session: DbSession, platform: PlatformDep, actor: CurrentActor,
+                     response_id: int = Parameter(ge=1, le=MAX_ID)) -> ResponseOut:
+        return response_out(await opening_room.answer(session, platform, actor, response_id, data.answer))
+
     @staticmethod
     async def _out(session: DbSession, found: Opening) -> OpeningOut:
         return OpeningOut(
             tender_id=found.tender_id, started_at=found.started_at, release_until=found.release_until, closed_at=found.closed_at,
-            lots=await opening.progress(session, found.tender_id),
+            lots=await opening.progress(session, found.tender_id), present=await opening_room.present(session, found.tender_id),
         )

@@ -123,3 +123,33 @@ class Opening(SQLModel, table=True):
     release_until: datetime = timestamp()
     closed_at: datetime | None = timestamp(nullable=True)
     next_check: datetime | None = timestamp(nullable=True, index=True)
+
+
+class OpeningAttendance(SQLModel, table=True):
+    """A bidder present in the online opening room (bidders see who is there)."""
+
+    __tablename__ = "bid_opening_attendance"
+    __table_args__ = (UniqueConstraint("tender_id", "organisation_id", name="uq_bid_opening_attendance"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    tender_id: int = Field(foreign_key="tender.id", index=True)
+    organisation_id: int = Field(foreign_key="organisation.id")
+    user_id: int = Field(foreign_key="user_account.id")
+    joined_at: datetime = timestamp()
+
+
+class OpeningResponse(SQLModel, table=True):
+    """A bidder's confirmation of the opening record, or its objection (异议) and the answer."""
+
+    __tablename__ = "bid_opening_response"
+
+    id: int | None = Field(default=None, primary_key=True)
+    tender_id: int = Field(foreign_key="tender.id", index=True)
+    organisation_id: int = Field(foreign_key="organisation.id")
+    user_id: int = Field(foreign_key="user_account.id")
+    kind: str = Field(max_length=16)  # confirmed | objection
+    text: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    made_at: datetime = timestamp()
+    answer: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    answered_by: int | None = Field(default=None, foreign_key="user_account.id")
+    answered_at: datetime | None = timestamp(nullable=True)

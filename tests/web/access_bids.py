@@ -19,6 +19,10 @@ ROWS: Rows = {
     ("POST", "/api/tenders/{tender_id}/opening/close"):                Rule(roles(Role.operator), "an opening in progress"),
     ("GET",  "/api/tenders/{tender_id}/opening"):                      Rule(LOGGED_IN, "who has released; prices only once the opening closed"),
     ("POST", "/api/bids/{bid_id}/release"):                            Rule(SUPPLIERS, "the organisation's own bid, within the release window"),
+    ("POST", "/api/tenders/{tender_id}/opening/presence"):             Rule(SUPPLIERS, "organisations that bid on the tender, while the opening is open"),
+    ("POST", "/api/tenders/{tender_id}/opening/responses"):            Rule(SUPPLIERS, "organisations that bid on the tender, within the objection window"),
+    ("GET",  "/api/tenders/{tender_id}/opening/responses"):            Rule(LOGGED_IN, "the tender's bidders, those running it, the centre and supervisors"),
+    ("POST", "/api/opening-responses/{response_id}/answer"):           Rule(roles(Role.purchaser, Role.agency, Role.operator), "the organisation running the tender, or the centre"),
 }
 # fmt: on
 
@@ -28,4 +32,6 @@ REQUESTS: Requests = {
     ("POST", "/api/bid-uploads/{upload_id}/complete"): {"json": {"signature": "A" * 86 + "=="}},
     ("POST", "/api/tenders/{tender_id}/opening"): {"json": {"release_minutes": 30}},
     ("POST", "/api/bids/{bid_id}/release"): {"json": {"content_key": "A" * 43 + "="}},
+    ("POST", "/api/tenders/{tender_id}/opening/responses"): {"json": {"kind": "objection", "text": "唱标价格有误"}},
+    ("POST", "/api/opening-responses/{response_id}/answer"): {"json": {"answer": "经核对，唱标无误"}},
 }

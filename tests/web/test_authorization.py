@@ -121,6 +121,8 @@ class World:
             "lot_number": 1,
             "upload_id": "0" * 32,
             "bid_id": 999999,
+            "response_id": 999999,
+            "security_id": 999999,
             "number": 1,
             "day": "2030-10-01",
         }

@@ -26,6 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bidding import deadline
+from bidding import demo as demo_bids
 from procurement.actor import Actor
 from procurement.clock import DISPLAY_ZONE, FrozenClock
 from procurement.documents import PdfRenderer, make_pdf_environment
@@ -79,6 +80,12 @@ DEMO_ORGANISATIONS = (
     )),
     DemoOrganisation("91460100MA5T00005", "海南示例建设工程有限公司", OrganisationKind.supplier, (
         DemoUser("supplier", "投标人经办人", (Role.supplier, Role.admin)),
+    )),
+    DemoOrganisation("91460100MA5T00007", "海南第二示例建设有限公司", OrganisationKind.supplier, (
+        DemoUser("supplier2", "投标人经办人（二）", (Role.supplier,)),
+    )),
+    DemoOrganisation("91460100MA5T00008", "海口示例设备供应有限公司", OrganisationKind.supplier, (
+        DemoUser("supplier3", "投标人经办人（三）", (Role.supplier,)),
     )),
     DemoOrganisation("12460000MB0000006", "海南大学", OrganisationKind.expert_employer, (
         DemoUser("expert", "评标专家", (Role.expert,)),
@@ -162,7 +169,8 @@ class DemoTender:
     budget: str
     run_by: str  # the demo user who creates it: "purchaser" or "agency"
     # How far it goes: draft, submitted, accepted, scheduled, published; or, for a tender
-    # with a past, closed (the deadline passed, no bids: failed), amended (amended today), terminated.
+    # with a past, closed (the deadline passed, no bids: failed), amended (amended today), terminated,
+    # opened (three demo bidders bid, released their keys at the opening).
     reach: str
     green_channel: bool = False
     started_days_ago: int = 0
@@ -185,10 +193,14 @@ DEMO_TENDERS = (
                started_days_ago=12),
     DemoTender("demo-t12", "海口湾灯塔公园景观提升工程", "works", "works", "open", "460106", "9400000.00", "agency", "amended",
                started_days_ago=20),
+    DemoTender("demo-t13", "海口市第三中学多媒体教室设备采购项目", "government", "goods", "open", "460106", "2680000.00", "agency", "opened",
+               started_days_ago=35),
 )
+# Three demo bidders and their prices, as a share of each lot's budget.
+DEMO_OFFERS = {"supplier": Decimal("0.962"), "supplier2": Decimal("0.978"), "supplier3": Decimal("0.941")}
 _REACH_ORDER = ("draft", "submitted", "accepted", "scheduled", "published")
 # Tenders with a past are published first; what happens to them later is in _after_publication.
-_PUBLISHED_THEN = {"closed": "published", "amended": "published", "terminated": "published"}
+_PUBLISHED_THEN = {"closed": "published", "amended": "published", "terminated": "published", "opened": "published"}
 
 
 def _demo_draft(spec: DemoTender, now: datetime, purchaser_id: int) -> TenderDraft:
@@ -228,11 +240,15 @@ async def _load_demo_tenders(platform: Platform, clock: FrozenClock) -> None:
     present = platform.clock.now()
     past = replace(platform, clock=clock)
     created: list[tuple[DemoTender, int]] = []
+    sealed: dict[int, list[demo_bids.SealedBid]] = {}
     for spec in sorted(DEMO_TENDERS, key=lambda spec: -spec.started_days_ago):
         clock.set(max(clock.now(), present - timedelta(days=spec.started_days_ago)))
         tender_id = await _create_demo_tender(past, spec)
         if tender_id is not None:
             created.append((spec, tender_id))
+        if spec.reach == "opened" and tender_id is not None:
+            clock.advance(timedelta(days=2))  # documents on offer: the bidders obtain them and bid
+            sealed[tender_id] = await demo_bids.submit_bids(past, tender_id, DEMO_OFFERS)
         if spec.reach == "terminated" and tender_id is not None:
             clock.advance(timedelta(days=2))
             async with platform.db.transaction() as session:
@@ -244,10 +260,12 @@ async def _load_demo_tenders(platform: Platform, clock: FrozenClock) -> None:
             if spec.reach == "amended":
                 owner = await _actor(session, spec.run_by)
                 await tenders.amend(session, past, owner, tender_id, "第一包技术参数第 3 项更正为“不低于 IP65 防护等级”；投标截止时间相应顺延。")
-            if spec.reach == "closed":
-                # Bidding closes at the deadline; with no bids, the count fails every lot.
+            if spec.reach in ("closed", "opened"):
+                # Bidding closes at the deadline and the bids are counted: with none, every lot fails.
                 await tenders.recheck(session, past, tender_id)
                 await deadline.tally(session, past, tender_id)
+        if spec.reach == "opened":
+            await demo_bids.open_bids(past, tender_id, sealed[tender_id])
 
 
 async def _create_demo_tender(platform: Platform, spec: DemoTender) -> int | None:

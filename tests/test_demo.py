@@ -12,7 +12,9 @@ from procurement.tenders.models import Notice, Tender
 
 async def test_demo_accounts_log_in_and_a_second_load_changes_nothing(platform, client) -> None:
     accounts = await load_demo(platform)
-    assert {name for name, _, _ in accounts} == {"operator", "admin", "supervisor", "purchaser", "agency", "supplier", "expert"}
+    assert {name for name, _, _ in accounts} == {
+        "operator", "admin", "supervisor", "purchaser", "agency", "supplier", "supplier2", "supplier3", "expert",
+    }
     async with platform.db.transaction(write=False) as session:
         users_before = (await session.execute(select(func.count()).select_from(User))).scalar_one()
         entries_before = (await session.execute(select(func.count()).select_from(AuditEntry))).scalar_one()
@@ -32,10 +34,10 @@ async def test_demo_tenders_cover_the_states_and_the_public_sees_only_the_publis
     async with platform.db.transaction(write=False) as session:
         states = sorted((await session.execute(select(Tender.status))).scalars())
     assert states == sorted(
-        ["published"] * 5 + ["failed"] * 2 + ["terminated", "accepted", "submitted", "submitted", "draft"]
+        ["published"] * 5 + ["failed"] * 2 + ["opened", "terminated", "accepted", "submitted", "submitted", "draft"]
     )
     public = (await client.get("/api/tenders")).json()["items"]
-    assert len(public) == 8
+    assert len(public) == 9
     assert {t["track"] for t in public} == {"works", "government"}
     assert len({t["region"] for t in public}) >= 3
 
@@ -46,7 +48,7 @@ async def test_demo_history_reads_forward_in_time_with_its_notices(platform, cli
         times = list((await session.execute(select(AuditEntry.recorded_at).order_by(AuditEntry.seq))).scalars())
         kinds = sorted((await session.execute(select(Notice.kind))).scalars())
     assert times == sorted(times)  # the demo's past happened in order
-    assert kinds == sorted(["tender"] * 8 + ["amendment", "termination", "failed", "failed"])
+    assert kinds == sorted(["tender"] * 9 + ["amendment", "termination", "failed", "failed", "opening"])
     amended = next(t for t in (await client.get("/api/tenders", params={"q": "灯塔"})).json()["items"])
     [amendment] = (await client.get(f"/api/tenders/{amended['id']}/amendments")).json()
     assert amendment["deadline_moved"]

@@ -265,6 +265,11 @@ def seal(inputs: tuple[Path, ...], keyfile: Path, tender_id: int, lot: int, bid_
         if str(lot) not in mine["next_versions"]:
             raise click.BadParameter(f"tender {tender_id} has no lot {lot}", param_hint="--lot")
         bid_version = int(mine["next_versions"][str(lot)])
+    # Where the tender has an opening key, every bid must be sealed to it as well (the fallback at the opening).
+    opening_key = api.request("GET", f"/api/tenders/{tender_id}/opening-key", expect=(200, 404))
+    if opening_key and "public_key" in opening_key:
+        extra.append(X25519PublicKey.from_public_bytes(base64.b64decode(opening_key["public_key"])))
+        console.print(f"also sealed to the tender's opening key {opening_key['key_id'][:16]}… (k = {opening_key['threshold']})")
     partial = output.with_name(output.name + ".partial")
     try:
         binding = envelope.Binding(tender_id, lot, int(me["organisation_id"]), bid_version)

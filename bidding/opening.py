@@ -24,7 +24,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bidding import envelope
+from bidding import envelope, opening_key
 from bidding.deadline import TO_OPENING
 from bidding.models import Bid, BidStatus, BidUploadPart, LotTally, Opening
 from procurement.actor import Actor
@@ -121,28 +121,49 @@ async def release(platform: Platform, actor: Actor, bid_id: int, content_key_b64
     if not envelope.check_content_key(header, key):
         # A wrong key is the bidder's slip: it may try again while the window is open.
         raise InvalidInput.for_field("body.content_key", "this is not the key the bid was sealed with (its commitment does not match)")
-    try:
-        fields, sha256 = await asyncio.to_thread(_open_all, _blocking_chunks(platform, parts, loop), key)
-        failure, party = "", ""
-    except envelope.EnvelopeError as exc:
-        fields, failure = None, f"the envelope does not open: {exc}"
-        # The stored bytes are what the bidder signed unless storage changed them.
-        sha256 = await _stored_sha256(platform, parts)
-        party = "bidder" if sha256 == bid.sha256 else "platform"
+    opened = await _open_with(platform, bid, parts, key)
     async with platform.db.transaction() as session:
         bid = await _releasable(session, platform, actor, bid_id, lock=True)
-        bid.content_key = base64.b64encode(key).decode()
-        bid.opened_at = platform.clock.now()
-        if fields is not None:
-            bid.status, bid.opening_fields = BidStatus.opened, json.dumps(fields, ensure_ascii=False)
-        else:
-            bid.status, bid.open_failure, bid.failure_party = BidStatus.open_failed, failure, party
-        await session.flush()
-        await audit.record(
-            session, platform.clock, actor, "bid.opened" if fields is not None else "bid.open_failed", subject_type="bid", subject_id=bid.id,
-            details={"tender_id": bid.tender_id, "lot": bid.lot_number, "envelope_sha256": sha256, "fields": fields, "failure": failure},
-        )
+        await _settle(session, platform, actor, bid, key, opened)
         return bid
+
+
+async def _open_with(platform: Platform, bid: Bid, parts: list[str], key: bytes) -> tuple[dict[str, Any] | None, str, str, str]:
+    """Decrypt the whole envelope with a checked key: (fields or None, failure, whose failure, sha256 read)."""
+    loop = asyncio.get_running_loop()
+    try:
+        fields, sha256 = await asyncio.to_thread(_open_all, _blocking_chunks(platform, parts, loop), key)
+        return fields, "", "", sha256
+    except envelope.EnvelopeError as exc:
+        # The stored bytes are what the bidder signed unless storage changed them.
+        sha256 = await _stored_sha256(platform, parts)
+        return None, f"the envelope does not open: {exc}", "bidder" if sha256 == bid.sha256 else "platform", sha256
+
+
+async def _settle(session: AsyncSession, platform: Platform, actor: Actor | None, bid: Bid, key: bytes,
+                  opened: tuple[dict[str, Any] | None, str, str, str], *, key_from: str = "bidder") -> None:
+    fields, failure, party, sha256 = opened
+    bid.content_key = base64.b64encode(key).decode()
+    bid.opened_at = platform.clock.now()
+    if fields is not None:
+        bid.status, bid.opening_fields = BidStatus.opened, json.dumps(fields, ensure_ascii=False)
+    else:
+        bid.status, bid.open_failure, bid.failure_party = BidStatus.open_failed, failure, party
+    await session.flush()
+    await audit.record(
+        session, platform.clock, actor, "bid.opened" if fields is not None else "bid.open_failed", subject_type="bid", subject_id=bid.id,
+        details={"tender_id": bid.tender_id, "lot": bid.lot_number, "envelope_sha256": sha256, "fields": fields, "failure": failure,
+                 "key_from": key_from},
+    )
+
+
+async def _open_by_opening_key(session: AsyncSession, platform: Platform, actor: Actor | None, bid: Bid) -> None:
+    """The fallback for a bid not released: the custodians' rebuilt opening key, where the tender has one."""
+    key = await opening_key.fallback_content_key(session, platform, bid)
+    if key is not None:
+        parts = list((await session.execute(select(BidUploadPart.object_key).where(BidUploadPart.upload_id == bid.upload_id)
+                                            .order_by(BidUploadPart.number))).scalars())
+        await _settle(session, platform, actor, bid, key, await _open_with(platform, bid, parts, key), key_from="opening_key")
 
 
 async def _stored_sha256(platform: Platform, keys: list[str]) -> str:
@@ -182,6 +203,8 @@ async def close(session: AsyncSession, platform: Platform, tender_id: int, *, ac
                           Bid.status.in_([BidStatus.submitted, BidStatus.opened, BidStatus.open_failed])).order_by(Bid.lot_number, Bid.id)
     )).scalars())
     for bid in bids:
+        if bid.status == BidStatus.submitted:
+            await _open_by_opening_key(session, platform, actor, bid)
         if bid.status == BidStatus.submitted:
             bid.status, bid.open_failure, bid.failure_party = BidStatus.open_failed, NOT_RELEASED, "bidder"
         if bid.status == BidStatus.opened:

@@ -28,7 +28,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bidding import envelope
+from bidding import envelope, opening_key
 from bidding.models import Bid, BidStatus, BidUpload, BidUploadPart, UploadState
 from bidding.receipts import RECEIPT_KIND, receipt_bytes
 from procurement.actor import Actor
@@ -261,9 +261,13 @@ async def _check_envelope(platform: Platform, actor: Actor, upload: BidUpload, p
     async with platform.db.transaction(write=False) as session:
         own_x25519 = {k.fingerprint for k in await _active_keys(session, "x25519", organisation_id=upload.organisation_id)}
         signers = await _active_keys(session, "ed25519", user_id=actor.user_id)
+        opening_fingerprint = await opening_key.required_recipient(session, upload.tender_id)
     recipient_ids = [entry.key_id.hex() for entry in info.header.recipients]
     if not own_x25519.intersection(recipient_ids):
         raise InvalidInput.for_field("envelope.header.recipients", "the content key must be wrapped to one of your organisation's registered X25519 keys")
+    if opening_fingerprint is not None and opening_fingerprint not in recipient_ids:
+        raise InvalidInput.for_field("envelope.header.recipients", "this tender has an opening key (GET /api/tenders/%(tender)s/opening-key): "
+                                     "the content key must also be wrapped to it (key id %(key_id)s)", tender=upload.tender_id, key_id=opening_fingerprint)
     for key in signers:
         try:
             envelope.verify_signature(info, expected, signature, Ed25519PublicKey.from_public_bytes(base64.b64decode(key.public_key)))

@@ -22,6 +22,10 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
 from bidding.controllers import BidController, OpeningController
+from bidding.opening_key_controllers import OpeningKeyController
+from bidding.pages import BidPages
+from bidding.security_controllers import BidSecurityController
+from bidding.security_pages import BidSecurityPages
 from procurement.audit.controllers import AuditEntryController, AuditProofController
 from procurement.audit.pages import AuditPages
 from procurement.clock import Clock
@@ -127,6 +131,10 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
             NoticeController,
             BidController,
             OpeningController,
+            OpeningKeyController,
+            BidPages,
+            BidSecurityController,
+            BidSecurityPages,
             NoticePages,
             OcdsController,
             FeedController,

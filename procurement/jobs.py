@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bidding.deadline import BID_TALLY
 from bidding.opening import OPENING_CLOSE
+from bidding.security import BID_SECURITY_REFUND
 from procurement.identity.jobs import ACCOUNT_UNLOCK
 from procurement.scheduler.framework import Registry
 from procurement.tenders.jobs import TENDER_RECHECK
@@ -15,4 +16,5 @@ def build_registry() -> Registry:
     registry.register(TENDER_RECHECK)
     registry.register(BID_TALLY)
     registry.register(OPENING_CLOSE)
+    registry.register(BID_SECURITY_REFUND)
     return registry

@@ -6,6 +6,8 @@ Alembic and the models-versus-migrations test load this; add each new models mod
 from sqlmodel import SQLModel
 
 from bidding import models as bid_models
+from bidding import opening_key_models as bid_opening_key_models  # noqa: F401 - registers its tables
+from bidding import security_models as bid_security_models
 from procurement.audit import models as audit_models
 from procurement.credit import models as credit_models
 from procurement.identity import models as identity_models
@@ -16,4 +18,4 @@ from procurement.tenders import release_models as tender_release_models
 
 metadata = SQLModel.metadata
 
-__all__ = ["audit_models", "bid_models", "credit_models", "identity_models", "metadata", "scheduler_models", "tender_document_models", "tender_models", "tender_release_models"]
+__all__ = ["audit_models", "bid_models", "bid_security_models", "credit_models", "identity_models", "metadata", "scheduler_models", "tender_document_models", "tender_models", "tender_release_models"]

@@ -95,6 +95,13 @@ class TenderRules:
     amendment_before_deadline: Limit | None  # a clarification or amendment this long before the deadline
     security_cap_ratio: Limit  # bid security at most this share of the budget (estimate, for works)
     minimum_bids: Limit  # fewer bids than this and the tender cannot go on
+    # Bid security refunds (bidding.security): the period after each event within which the
+    # security is due back. None: the law sets no period for that case (the platform then
+    # applies its own, see bidding/security.py and docs/bids.md).
+    refund_after_withdrawal: Limit | None = None  # a bid withdrawn before the deadline
+    refund_after_award: Limit | None = None  # the unsuccessful bidders, after the award notice
+    refund_after_contract: Limit | None = None  # after the contract is signed
+    refund_after_termination: Limit | None = None  # the tender terminated (终止)
 
 
 @dataclass(frozen=True)
@@ -118,6 +125,11 @@ ON_OFFER = "documents on offer for at least"
 AMENDMENT = "clarifications and amendments at least this long before the bid deadline"
 SECURITY = "bid security at most this share of the budget"
 MINIMUM_BIDS = "bids needed for the tender to go on, at least"
+REFUND_WITHDRAWAL = "bid security refunded after a bid is withdrawn before the deadline, within"
+REFUND_AWARD = "bid security refunded to the unsuccessful bidders after the award notice, within"
+REFUND_CONTRACT = "bid security refunded after the contract is signed, within"
+REFUND_TERMINATION = "bid security refunded after the tender is terminated, within"
+GOODS_SERVICES_TENDERING = "政府采购货物和服务招标投标管理办法"  # 财政部令第87号 (2017)
 
 ZB = "招标投标法"
 ZB_RULES = "招标投标法实施条例"
@@ -145,6 +157,13 @@ WORKS_TENDERING = TenderRules(
     amendment_before_deadline=Limit(_days(15), ZB + " 第二十三条；" + ZB_RULES + " 第二十一条", AMENDMENT),
     security_cap_ratio=Limit(TWO_PERCENT, ZB_RULES + " 第二十六条", SECURITY),
     minimum_bids=Limit(3, ZB + " 第二十八条；" + ZB_RULES + " 第四十四条", MINIMUM_BIDS),
+    refund_after_withdrawal=Limit(_days(5), ZB_RULES + " 第三十五条", REFUND_WITHDRAWAL),
+    # 第五十七条: the winner and the unsuccessful bidders alike are refunded after the contract
+    # (with the bank's interest for the period), not after the award notice.
+    refund_after_contract=Limit(_days(5), ZB_RULES + " 第五十七条", REFUND_CONTRACT),
+    # 第三十一条 says "及时退还" (promptly, with interest) and no number of days: the platform
+    # holds the tenderer to the 5 days of a withdrawal. The article is still the one to cite.
+    refund_after_termination=Limit(_days(5), ZB_RULES + " 第三十一条", REFUND_TERMINATION),
 )
 
 # 政府采购法 第三十五条 binds goods and services; works tendered go by the works track (第四条).
@@ -154,6 +173,12 @@ GOVERNMENT_TENDERING = TenderRules(
     amendment_before_deadline=Limit(_days(15), ZC_RULES + " 第三十一条", AMENDMENT),
     security_cap_ratio=Limit(TWO_PERCENT, ZC_RULES + " 第三十三条", SECURITY),
     minimum_bids=Limit(3, ZC + " 第三十六条", MINIMUM_BIDS),
+    # 87号令 第三十八条: from the written notice of withdrawal; we count from the withdrawal's record.
+    refund_after_withdrawal=Limit(_working_days(5), GOODS_SERVICES_TENDERING + " 第三十八条", REFUND_WITHDRAWAL),
+    refund_after_award=Limit(_working_days(5), ZC_RULES + " 第三十三条", REFUND_AWARD),
+    refund_after_contract=Limit(_working_days(5), ZC_RULES + " 第三十三条", REFUND_CONTRACT),
+    # We believe the termination refund is 87号令 第二十九条 but could not confirm the number.
+    refund_after_termination=Limit(_working_days(5), GOODS_SERVICES_TENDERING, REFUND_TERMINATION),
 )
 
 # The 2% cap on security for every non-tender method (谈判, 询价, 单一来源) is in the 办法's general part.

@@ -18,6 +18,7 @@ from procurement.jobs import build_registry
 from procurement.scheduler.framework import sweep
 from tests.bidding.bid_testlib import open_tender
 from tests.bidding.test_opening import ONE_LOT
+from tests.bidding.test_opening_key import _accepted, _set, _three_custodians
 
 if TYPE_CHECKING:  # imported at run time, pytest would try to collect it as a test class
     from tests.conftest import TestUser
@@ -256,3 +257,20 @@ async def test_at_the_opening_each_bidder_releases_its_key_from_the_command_line
         released = bidder.run("release", str(bid_id), str(out), "--keys", str(bidder.keyfile), input=f"{PASSPHRASE}\n")
         assert released.exit_code == 0, released.output
         assert "is opened" in released.output
+
+
+async def test_seal_adds_the_tenders_opening_key_as_a_recipient(live_server, live_client, live_users, clock, tmp_path) -> None:
+    tender = await _accepted(live_client, live_users, clock)
+    custodians = await _three_custodians(live_client, live_users, tender)
+    created = await _set(live_client, tender, custodians)
+    assert created.status_code == 201, created.text
+    assert (await live_client.post(f"/api/tenders/{tender.id}/publish", headers=tender.owner, json={})).status_code == 200
+    clock.advance(timedelta(days=1, hours=1))
+    bidder = await _bidder(live_server, live_client, live_users, tmp_path, tender.id)
+    out = tmp_path / "bid.bid"
+    sealed = _seal(bidder, tender.id, _bid_folder(tmp_path), out)
+    assert sealed.exit_code == 0, sealed.output
+    recipients = {r.key_id.hex() for r in envelope.read_header([out.read_bytes()]).recipients}
+    assert created.json()["key_id"] in recipients and len(recipients) == 2
+    sent = bidder.run("submit", str(out))
+    assert sent.exit_code == 0, sent.output  # the platform requires the opening key among the recipients

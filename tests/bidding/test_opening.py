@@ -10,7 +10,6 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
-
 from sqlalchemy import select
 
 from bidding import envelope
@@ -118,7 +117,7 @@ def _candidate_secrets(root: Path) -> set[bytes]:
         for token in re.findall(rb"[0-9a-f]{64}", data):
             found.add(bytes.fromhex(token.decode()))
         if path.stat().st_size <= 4096:  # key files: every window
-            found.update(data[i:i + 32] for i in range(0, max(len(data) - 31, 0)))
+            found.update(data[i:i + 32] for i in range(max(len(data) - 31, 0)))
     return found
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from procurement.audit.models import AuditCheckpoint
 from procurement.clock import to_display
 from procurement.documents import PdfRenderer
+from procurement.errors import N_
 from procurement.tenders import notices
 from procurement.tenders.models import Notice
 from procurement.tenders.notice_controllers import NoticeId, pdf_path
@@ -38,6 +39,15 @@ def _yuan(amount: str) -> str:
     return f"{float(amount):,.2f}" if amount else ""
 
 
+# Names of the opening fields bidders commonly seal with their price; others show as sealed.
+FIELD_LABELS: dict[str, str] = {
+    "currency": N_("Currency"),
+    "duration_days": N_("Duration (calendar days)"),
+    "warranty_months": N_("Warranty (months)"),
+    "bid_security": N_("Bid security"),
+}
+
+
 def _opening_view(opening: dict[str, Any]) -> dict[str, Any]:
     """The opening record's lots: each bidder with its price and other fields, or why it did not open."""
     lots = []
@@ -47,7 +57,8 @@ def _opening_view(opening: dict[str, Any]) -> dict[str, Any]:
             fields = dict(row["fields"] or {})
             price = fields.pop("price", "")
             fields.pop("files", None)
-            bids.append({"bidder": row["bidder"], "price": _yuan(price), "fields": fields, "opened": row["status"] == "opened",
+            shown = {label(FIELD_LABELS, name): value for name, value in fields.items()}
+            bids.append({"bidder": row["bidder"], "price": _yuan(price), "fields": shown, "opened": row["status"] == "opened",
                          "failure": row["failure"], "envelope_sha256": row["envelope_sha256"]})
         lots.append({"number": int(number), "bids": bids})
     return {"started_at": _when(opening["started_at"]), "closed_at": _when(opening["closed_at"]), "lots": lots}

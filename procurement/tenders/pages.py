@@ -83,6 +83,7 @@ KIND_LABELS: dict[str, str] = {
     NoticeKind.candidates: N_("Candidates publicity"),
     NoticeKind.result: N_("Result notice"),
     NoticeKind.termination: N_("Termination notice"),
+    NoticeKind.opening: N_("Opening record"),
 }
 ONLINE = N_("Online, on this platform")
 

@@ -1,7 +1,7 @@
 """The sealed-bid walk in Chromium: a bidder makes its keys, seals two files and submits them in the
-page; two others submit through the API; the clock passes the deadline and the bids are counted;
-the operator starts the opening in its page; the browser bidder releases in the page, the others
-through the API; the operator closes; the opening record shows the three prices.
+page; two others seal, submit and later release with the command line (`procurement bid`); the
+clock passes the deadline and the bids are counted; the operator starts the opening in its page;
+the browser bidder releases in the page; the operator closes; the opening record shows the three prices.
 
 What leaves the browser is watched: every request body the page sends is captured, the sealed
 upload's parts add up to the envelope the receipt names, and neither the files' bytes nor the
@@ -25,7 +25,11 @@ from bidding.receipts import verify_receipt
 from procurement.identity.models import Role
 from procurement.jobs import build_registry
 from procurement.scheduler.framework import sweep
-from tests.bidding.bid_testlib import Bidder, bidder, open_tender, sealed, submit
+from tests.bidding.bid_testlib import open_tender
+from tests.bidding.test_bid_cli import PASSPHRASE as CLI_PASSPHRASE
+from tests.bidding.test_bid_cli import _bid_folder as bid_folder
+from tests.bidding.test_bid_cli import _bidder as cli_bidder
+from tests.bidding.test_bid_cli import _seal as seal_with_cli
 from tests.browser.conftest import LiveServer, screenshot
 from tests.browser.pages import CONTRAST_JS, sign_in
 from tests.conftest import (
@@ -98,14 +102,6 @@ def _file(name: str, size: int) -> dict[str, Any]:
 def _prefix(message: str) -> str:
     """The words of a progress message before its first placeholder (the page's language)."""
     return message.split("%(")[0]
-
-
-async def _released(client: httpx.AsyncClient, who: Bidder, bid: dict[str, Any], data: bytes) -> None:
-    """A bidder outside the browser releases: unwrap on its own machine, send the key."""
-    key = envelope.unwrap_content_key(envelope.read_header([data]), who.keys.x25519)
-    released = await client.post(f"/api/bids/{bid['id']}/release", headers=await bearer(client, who.user),
-                                  json={"content_key": base64.b64encode(key).decode()})
-    assert released.status_code == 200 and released.json()["status"] == "opened", released.text
 
 
 async def _contrast(page: Any, selectors: list[str]) -> list[str]:
@@ -196,14 +192,17 @@ async def test_a_bidder_seals_and_submits_in_chromium_and_the_opening_record_app
         assert await listed.count() == 1 and await listed.locator("button.withdraw").count() == 1
         assert await page.locator("#lot-1").get_attribute("data-version") == "2"
 
-        # --- Two other bidders submit outside the browser.
+        # --- Two other bidders seal and submit with the command line, on their own machines.
         others = []
-        for price in OTHER_PRICES:
-            who = await bidder(client, users, tender.id)
-            data, signature = sealed(who, tender.id, 1, 1, price=price)
-            completed = await submit(client, who, tender.id, 1, data, signature)
-            assert completed.status_code == 201, completed.text
-            others.append((who, completed.json(), data))
+        for n, price in enumerate(OTHER_PRICES):
+            home = tmp_path / f"cli-bidder-{n}"
+            home.mkdir()
+            who = await cli_bidder(live_server, client, users, home, tender.id)
+            out = home / "bid.bid"
+            assert seal_with_cli(who, tender.id, bid_folder(home), out, price=price).exit_code == 0
+            submitted = who.run("submit", str(out))
+            assert submitted.exit_code == 0, submitted.output
+            others.append((who, out))
 
         # --- The deadline passes; the scheduler counts the bids.
         deadline = datetime.fromisoformat((await client.get(f"/api/tenders/{tender.id}")).json()["bid_deadline"])
@@ -240,8 +239,11 @@ async def test_a_bidder_seals_and_submits_in_chromium_and_the_opening_record_app
         await screenshot(page, "bidding-6-released")
 
         # --- The other two release outside the browser; the operator sees it live, and closes.
-        for who, bid, data in others:
-            await _released(client, who, bid, data)
+        for who, out in others:
+            who.login()  # a new day's session
+            bid_number = json.loads(out.with_name(out.name + ".receipt.json").read_text())["receipt"]["bid"]["id"]
+            released = who.run("release", str(bid_number), str(out), "--keys", str(who.keyfile), input=f"{CLI_PASSPHRASE}\n")
+            assert released.exit_code == 0, released.output
         await page.context.clear_cookies()
         await sign_in(page, operator)
         await page.goto(f"/tenders/{tender.id}/opening")

@@ -146,7 +146,7 @@ class ReleaseIn(BaseModel):
 
 
 class OpeningIn(BaseModel):
-    release_minutes: int = Field(default=opening.DEFAULT_RELEASE_MINUTES, description="how long bidders have to release their keys")
+    release_minutes: int | None = Field(default=None, description="how long bidders have to release their keys; the tender's window if omitted")
 
 
 class OpeningOut(BaseModel):

@@ -39,7 +39,6 @@ from procurement.tenders import notices, rules
 from procurement.tenders import service as tenders
 from procurement.tenders.models import NoticeKind, Tender, TenderStatus
 
-DEFAULT_RELEASE_MINUTES = 30
 NOT_RELEASED = "the bidder did not release its content key within the opening window"
 
 
@@ -48,7 +47,8 @@ async def _lots_to_open(session: AsyncSession, tender_id: int) -> list[int]:
     return list((await session.execute(query)).scalars())
 
 
-async def start(session: AsyncSession, platform: Platform, actor: Actor, tender_id: int, minutes: int = DEFAULT_RELEASE_MINUTES) -> Opening:
+async def start(session: AsyncSession, platform: Platform, actor: Actor, tender_id: int, minutes: int | None = None) -> Opening:
+    """Start the opening; bidders have the tender's release window (``minutes`` overrides it)."""
     if not actor.has(Role.operator):
         raise Forbidden("the trading centre opens the bids")
     tender = await tenders.get_tender(session, actor, tender_id, for_update=True)
@@ -58,6 +58,7 @@ async def start(session: AsyncSession, platform: Platform, actor: Actor, tender_
         raise Conflict("the opening of this tender has already started")
     if not await _lots_to_open(session, tender_id):
         raise Conflict("no lot of this tender has enough bids to open, or the bids are not counted yet")
+    minutes = tender.release_minutes if minutes is None else minutes
     if not 5 <= minutes <= 24 * 60:
         raise InvalidInput.for_field("body.release_minutes", "the release window is from 5 minutes to 24 hours")
     now = platform.clock.now()

@@ -111,7 +111,7 @@ async def _opening_page(request: Request, session: AsyncSession, platform: Platf
         can_start=started is None and tender.status == TenderStatus.bidding_closed and actor.has(Role.operator),
         in_progress=started is not None and started.closed_at is None,
         window_open=started is not None and started.closed_at is None and now <= as_utc(started.release_until),
-        default_minutes=opening.DEFAULT_RELEASE_MINUTES, user_id=actor.user_id,
+        default_minutes=tender.release_minutes, user_id=actor.user_id,
     )
 
 

@@ -130,8 +130,9 @@ async def _active_keys(session: AsyncSession, algorithm: str, *, user_id: int | 
 
 async def start_upload(session: AsyncSession, platform: Platform, actor: Actor, data: UploadStart) -> BidUpload:
     _supplier(actor)
-    await _open_tender(session, platform, actor, data.tender_id, data.lot_number)
-    limit = platform.settings.max_bid_bytes
+    tender = await _open_tender(session, platform, actor, data.tender_id, data.lot_number)
+    # The tender may set a lower limit than the platform's (its documents say so).
+    limit = min(platform.settings.max_bid_bytes, (tender.max_bid_mib or 1 << 40) * 1024 * 1024)
     if not 1 <= data.size <= limit:
         raise TooLarge("a bid envelope may be at most %(limit)s bytes; this one is %(size)s", limit=limit, size=data.size)
     expected = await next_version(session, data.tender_id, data.lot_number, actor.organisation_id)  # type: ignore[arg-type]

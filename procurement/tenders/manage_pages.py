@@ -74,7 +74,8 @@ PYDANTIC_MESSAGES = (
     N_("Decimal input should have no more than %(max_digits)s digits in total"),
 )
 TIME_FIELDS = ("documents_from", "documents_until", "questions_until", "bid_deadline")
-TEXT_FIELDS = ("title", "track", "category", "method", "region", "budget", "opening_place", "contact_name", "contact_phone",
+TEXT_FIELDS = ("title", "track", "category", "method", "region", "budget", "opening_place", "release_minutes", "max_bid_mib",
+               "contact_name", "contact_phone",
                "qualifications", "purchaser_organisation_id")
 LOT_FIELDS = ("title", "budget", "bid_security")
 MIN_LOT_ROWS = 3
@@ -136,6 +137,7 @@ def form_of(tender: Tender, lots: list[Any]) -> DraftForm:
     values = {
         "title": tender.title, "track": tender.track, "category": tender.category, "method": tender.method,
         "region": tender.region, "budget": str(to_yuan(tender.budget_fen)), "opening_place": tender.opening_place,
+        "release_minutes": str(tender.release_minutes), "max_bid_mib": str(tender.max_bid_mib or ""),
         "contact_name": tender.contact_name, "contact_phone": tender.contact_phone, "qualifications": tender.qualifications,
         "purchaser_organisation_id": str(tender.purchaser_organisation_id),
         **{name: local(getattr(tender, name)) for name in TIME_FIELDS},
@@ -186,6 +188,12 @@ def to_draft(form: DraftForm, actor: Actor) -> tuple[TenderDraft, list[int]]:
     errors: Errors = []
     values = form.values
     timeline: dict[str, Any] = {"opening_place": values["opening_place"] or "online"}
+    for name in ("release_minutes", "max_bid_mib"):  # whole numbers; blank keeps the default
+        if values[name].strip():
+            if values[name].strip().isdigit():
+                timeline[name] = int(values[name])
+            else:
+                errors.append((name, gettext("Enter a whole number.")))
     for name in TIME_FIELDS:
         if values[name]:
             try:
@@ -243,7 +251,8 @@ def draft_labels(rows: int) -> dict[str, str]:
         "purchaser_organisation_id": gettext("Purchaser"), "green_channel": gettext("Green channel (key project)"),
         "documents_from": gettext("Documents on offer from"), "documents_until": gettext("Documents on offer until"),
         "questions_until": gettext("Questions until"), "bid_deadline": gettext("Bid deadline and opening"),
-        "opening_place": gettext("Opening place"), "contact_name": gettext("Contact person"),
+        "opening_place": gettext("Opening place"), "release_minutes": gettext("Decryption window at the opening (minutes)"),
+        "max_bid_mib": gettext("Largest bid accepted (MiB)"), "contact_name": gettext("Contact person"),
         "contact_phone": gettext("Contact telephone"), "qualifications": gettext("Qualifications of bidders"),
         "timeline": gettext("Timeline"), "lots": gettext("Lots"),
     }
@@ -262,7 +271,8 @@ async def _purchasers(session: AsyncSession, actor: Actor) -> list[tuple[str, st
 
 
 FORM_ORDER = ("", "title", "track", "category", "method", "region", "budget", "purchaser_organisation_id", "green_channel", "lots",
-              "timeline", *TIME_FIELDS[:3], "bid_deadline", "opening_place", "contact_name", "contact_phone", "qualifications")
+              "timeline", *TIME_FIELDS[:3], "bid_deadline", "opening_place", "release_minutes", "max_bid_mib", "contact_name",
+              "contact_phone", "qualifications")
 
 
 def _in_form_order(errors: Errors) -> Errors:
@@ -415,7 +425,7 @@ class TenderManagePages(Controller):
 
     @get("/manage/tenders/new", summary="The form for a new tender draft")
     async def new(self, request: Request, session: DbSession, actor: CurrentActor) -> Template:
-        form = DraftForm(values={"track": "works", "category": "works", "method": "open", "opening_place": "online"},
+        form = DraftForm(values={"track": "works", "category": "works", "method": "open", "opening_place": "online", "release_minutes": "30"},
                          idempotency_key=secrets.token_urlsafe(18))
         return await _draft_page(request, session, actor, form, tender=None)
 

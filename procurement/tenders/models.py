@@ -64,6 +64,8 @@ class Tender(SQLModel, table=True):
     questions_until: datetime | None = timestamp(nullable=True)
     bid_deadline: datetime = timestamp(index=True)
     opening_place: str = Field(default="online", max_length=200)
+    release_minutes: int = Field(default=30)  # the opening's window for bidders to release their keys
+    max_bid_mib: int | None = Field(default=None)  # the tender's limit on a sealed bid; None: the platform's
     contact_name: str = Field(default="", max_length=100)
     contact_phone: str = Field(default="", max_length=40)
     qualifications: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))

@@ -98,6 +98,7 @@ def notice_view(notice: Notice, checkpoint: AuditCheckpoint | None, *, corrects_
             "questions_until": _when(timeline["questions_until"]),
             "bid_deadline": _when(timeline["bid_deadline"]),
             "opening_place": gettext(ONLINE) if timeline["opening_place"] == "online" else timeline["opening_place"],
+            "release_minutes": timeline.get("release_minutes"),  # older notices did not state it
         },
         "amendment": {**amendment, "deadline_after": _when(amendment["deadline_after"]), "deadline_before": _when(amendment["deadline_before"])}
         if amendment

@@ -72,6 +72,7 @@ def tender_facts(tender: Tender, lots: list[Lot], names: dict[int, str]) -> dict
             "questions_until": _at(tender.questions_until),
             "bid_deadline": _at(tender.bid_deadline),
             "opening_place": tender.opening_place,
+            "release_minutes": tender.release_minutes,
         },
         "contact": {"name": tender.contact_name, "phone": tender.contact_phone},
         "qualifications": tender.qualifications,

@@ -34,6 +34,10 @@ class TimelineIn(_Input):
     questions_until: datetime | None = Field(default=None, examples=["2026-12-10T09:00:00Z"])
     bid_deadline: datetime = Field(description="bid deadline = opening time (投标截止即开标)", examples=["2026-12-22T01:30:00Z"])
     opening_place: str = Field(default="online", max_length=200, examples=["online"])
+    release_minutes: int = Field(default=30, ge=5, le=24 * 60,
+                                 description="at the opening, how long bidders have to release their content keys (解密时限)")
+    max_bid_mib: int | None = Field(default=None, ge=1, le=1024 * 1024,
+                                    description="the largest sealed bid this tender accepts, in MiB; the platform's limit if omitted")
 
 
 class TenderDraft(_Input):
@@ -92,6 +96,8 @@ class TenderOut(BaseModel):
     questions_until: datetime | None
     bid_deadline: datetime
     opening_place: str = Field(examples=["online"])
+    release_minutes: int = Field(examples=[30])
+    max_bid_mib: int | None = Field(examples=[None])
     contact_name: str
     contact_phone: str
     qualifications: str

@@ -200,6 +200,7 @@ def _draft_fields(data: TenderDraft) -> dict[str, object]:
         "documents_from": as_utc(t.documents_from), "documents_until": as_utc(t.documents_until),
         "questions_until": as_utc(t.questions_until) if t.questions_until else None,
         "bid_deadline": as_utc(t.bid_deadline), "opening_place": t.opening_place,
+        "release_minutes": t.release_minutes, "max_bid_mib": t.max_bid_mib,
         "contact_name": data.contact_name, "contact_phone": data.contact_phone, "qualifications": data.qualifications,
     }
 

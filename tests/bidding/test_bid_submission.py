@@ -164,3 +164,16 @@ async def test_a_resent_part_replaces_the_first(client, users, platform, clock) 
     assert (await client.post(f"/api/bid-uploads/{upload_id}/complete", headers=alice.headers, json={"signature": signature})).status_code == 201
     objects = [info.key async for info in platform.store.list(f"bids/{tender.id}/{upload_id}/")]
     assert len(objects) == 2  # the short first attempt is gone
+
+
+async def test_a_tender_may_set_a_lower_size_limit_for_bids(client, users, platform, clock) -> None:
+    from tests.tenders.tender_testlib import draft_body
+
+    timeline = draft_body(clock.now())["timeline"] | {"max_bid_mib": 1}
+    tender = await open_tender(client, users, clock, timeline=timeline)
+    alice = await bidder(client, users, tender.id)
+    too_big = await client.post(f"/api/tenders/{tender.id}/lots/1/bid-uploads", headers=alice.headers,
+                                json={"bid_version": 1, "size": 1024 * 1024 + 1})
+    assert too_big.status_code == 413 and "1048576" in too_big.text
+    fits = await client.post(f"/api/tenders/{tender.id}/lots/1/bid-uploads", headers=alice.headers, json={"bid_version": 1, "size": 1024 * 1024})
+    assert fits.status_code == 201

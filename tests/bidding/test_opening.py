@@ -173,3 +173,25 @@ async def test_credit_is_checked_again_at_the_opening(client, users, platform, c
     assert sorted(c.passed for c in checks) == [False, True, True]
     # Two valid bids remain: fewer than three, so the tender fails.
     assert (await client.get(f"/api/tenders/{tender.id}")).json()["status"] == "failed"
+
+
+async def test_the_release_window_is_the_tenders(client, users, platform, clock) -> None:
+    from tests.tenders.tender_testlib import draft_body
+
+    tender = await open_tender(client, users, clock, lots=ONE_LOT,
+                               timeline=draft_body(clock.now())["timeline"] | {"release_minutes": 12})
+    assert (await client.get(f"/api/tenders/{tender.id}")).json()["release_minutes"] == 12
+    notice = (await client.get(f"/api/tenders/{tender.id}/notices")).json()[0]
+    assert notice["content"]["tender"]["timeline"]["release_minutes"] == 12
+    for price in PRICES:
+        who = await bidder(client, users, tender.id)
+        assert (await submit(client, who, tender.id, 1, *sealed(who, tender.id, 1, 1, price=price))).status_code == 201
+    deadline = datetime.fromisoformat((await client.get(f"/api/tenders/{tender.id}")).json()["bid_deadline"])
+    clock.set(deadline + timedelta(seconds=1))
+    for _ in range(2):
+        await sweep(platform, build_registry())
+    operator = await bearer(client, await users.make(Role.operator))
+    started = await client.post(f"/api/tenders/{tender.id}/opening", headers=operator, json={})
+    assert started.status_code == 201
+    window = datetime.fromisoformat(started.json()["release_until"]) - datetime.fromisoformat(started.json()["started_at"])
+    assert window == timedelta(minutes=12)

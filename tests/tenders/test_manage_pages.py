@@ -549,3 +549,16 @@ async def test_other_organisations_and_roles_cannot_terminate(client, users, pla
     csrf = await log_in(client, await users.make(Role.purchaser))
     assert (await client.post(f"/manage/tenders/{draft_id}/terminate", data={"csrf_token": csrf, **reason}, headers=HTML)).status_code == 404
     assert (await tender_row(platform, draft_id)).status == "draft"
+
+
+async def test_the_opening_settings_are_set_in_the_form(client, users, platform) -> None:
+    owner = await users.make(Role.purchaser)
+    tender_id, _ = await create(client, platform, owner, release_minutes="45", max_bid_mib="500")
+    row = await tender_row(platform, tender_id)
+    assert (row.release_minutes, row.max_bid_mib) == (45, 500)
+    csrf = await log_in(client, owner)
+    refused = await client.post("/manage/tenders/new", data=draft_form(platform.clock.now(), csrf=csrf, release_minutes="半小时"))
+    assert refused.status_code == 400 and 'id="release_minutes-error"' in refused.text
+    too_short = await client.post("/manage/tenders/new", data=draft_form(platform.clock.now(), csrf=csrf, release_minutes="2"))
+    assert too_short.status_code == 400 and 'id="release_minutes-error"' in too_short.text
+    assert await count(platform) == 1

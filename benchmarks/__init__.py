@@ -35,6 +35,24 @@ BENCHMARKS: dict[str, tuple[str, str]] = {
             "over the same entry bytes; target ratio >= 0.25"
         ),
     ),
+    "bid_upload": (
+        "benchmarks.bid_upload",
+        (
+            "a sealed bid uploaded through the API (start, parts, complete) vs. store.put of the same bytes, local store and S3 "
+            "(moto); target ratio >= 0.6 on both, and server peak memory growth < 64 MiB for a 1 GiB bid"
+        ),
+    ),
+    "bid_open": (
+        "benchmarks.bid_open",
+        "opening N released bids (bidding.opening.release) vs. reading and AES-GCM-decrypting the same envelopes directly; target ratio >= 0.5",
+    ),
+    "deadline_surge": (
+        "benchmarks.deadline_surge",
+        (
+            "hundreds of bidders submitting concurrently just before the deadline: none lost (a receipt or a clear 409), "
+            "p99 of the completion; target aggregate bids/s >= 0.5 x one bidder's sequential bids/s"
+        ),
+    ),
 }
 
 

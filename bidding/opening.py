@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bidding import envelope, opening_key
 from bidding.deadline import TO_OPENING
 from bidding.models import Bid, BidStatus, BidUploadPart, LotTally, Opening
+from bidding.stored import blocking_chunks
 from procurement.actor import Actor
 from procurement.audit import service as audit
 from procurement.clock import as_utc
@@ -83,31 +84,13 @@ def _content_key(text: str) -> bytes:
     return key
 
 
-def _blocking_chunks(platform: Platform, keys: list[str], loop: asyncio.AbstractEventLoop) -> Iterator[bytes]:
-    """The envelope's bytes for the synchronous opener, read from the async store on the loop."""
-    for key in keys:
-        stream = platform.store.get(key).__aiter__()
-        while True:
-            try:
-                yield asyncio.run_coroutine_threadsafe(stream.__anext__(), loop).result()
-            except StopAsyncIteration:
-                break
-
-
-def _open_all(chunks: Iterator[bytes], key: bytes) -> tuple[dict[str, Any], str]:
-    """Decrypt to the end (every segment authenticates), hashing the ciphertext read; (fields, sha256)."""
-    hasher = hashlib.sha256()
-
-    def hashed() -> Iterator[bytes]:
-        for chunk in chunks:
-            hasher.update(chunk)
-            yield chunk
-
-    opened = envelope.open_envelope(hashed(), key)
+def _open_all(chunks: Iterator[bytes], key: bytes) -> dict[str, Any]:
+    """Decrypt to the end (every segment authenticates); the opening fields and the files' names."""
+    opened = envelope.open_envelope(chunks, key)
     for _, content in opened.files():
         for _ in content:
             pass
-    return dict(opened.manifest.fields) | {"files": [f.name for f in opened.manifest.files]}, hasher.hexdigest()
+    return dict(opened.manifest.fields) | {"files": [f.name for f in opened.manifest.files]}
 
 
 async def release(platform: Platform, actor: Actor, bid_id: int, content_key_b64: str) -> Bid:
@@ -117,12 +100,12 @@ async def release(platform: Platform, actor: Actor, bid_id: int, content_key_b64
         bid = await _releasable(session, platform, actor, bid_id)
         parts = [p.object_key for p in (await session.execute(
             select(BidUploadPart).where(BidUploadPart.upload_id == bid.upload_id).order_by(BidUploadPart.number))).scalars()]
-    loop = asyncio.get_running_loop()
-    header = await asyncio.to_thread(lambda: envelope.read_header(_blocking_chunks(platform, parts, loop)))
-    if not envelope.check_content_key(header, key):
-        # A wrong key is the bidder's slip: it may try again while the window is open.
-        raise InvalidInput.for_field("body.content_key", "this is not the key the bid was sealed with (its commitment does not match)")
-    opened = await _open_with(platform, bid, parts, key)
+    try:
+        opened = await _open_with(platform, bid, parts, key)
+    except envelope.ContentKeyMismatch as exc:
+        # Checked against the commitment before any decryption. A wrong key is the bidder's
+        # slip: it may try again while the window is open.
+        raise InvalidInput.for_field("body.content_key", "this is not the key the bid was sealed with (its commitment does not match)") from exc
     async with platform.db.transaction() as session:
         bid = await _releasable(session, platform, actor, bid_id, lock=True)
         await _settle(session, platform, actor, bid, key, opened)
@@ -130,11 +113,17 @@ async def release(platform: Platform, actor: Actor, bid_id: int, content_key_b64
 
 
 async def _open_with(platform: Platform, bid: Bid, parts: list[str], key: bytes) -> tuple[dict[str, Any] | None, str, str, str]:
-    """Decrypt the whole envelope with a checked key: (fields or None, failure, whose failure, sha256 read)."""
+    """Decrypt the whole envelope: (fields or None, failure, whose failure, the envelope's SHA-256).
+
+    Raises ``ContentKeyMismatch`` for a key the envelope was not sealed with (nothing decrypted).
+    """
     loop = asyncio.get_running_loop()
     try:
-        fields, sha256 = await asyncio.to_thread(_open_all, _blocking_chunks(platform, parts, loop), key)
-        return fields, "", "", sha256
+        fields = await asyncio.to_thread(_open_all, blocking_chunks(platform, parts, loop), key)
+        # Every segment authenticated under the committed key: the bytes are those received.
+        return fields, "", "", bid.sha256
+    except envelope.ContentKeyMismatch:
+        raise
     except envelope.EnvelopeError as exc:
         # The stored bytes are what the bidder signed unless storage changed them.
         sha256 = await _stored_sha256(platform, parts)
@@ -164,7 +153,12 @@ async def _open_by_opening_key(session: AsyncSession, platform: Platform, actor:
     if key is not None:
         parts = list((await session.execute(select(BidUploadPart.object_key).where(BidUploadPart.upload_id == bid.upload_id)
                                             .order_by(BidUploadPart.number))).scalars())
-        await _settle(session, platform, actor, bid, key, await _open_with(platform, bid, parts, key), key_from="opening_key")
+        try:
+            opened = await _open_with(platform, bid, parts, key)
+        except envelope.ContentKeyMismatch:
+            # The sealer wrapped another key to the opening key than the one it sealed with.
+            opened = None, "the key wrapped to the opening key is not the one the bid was sealed with", "bidder", bid.sha256
+        await _settle(session, platform, actor, bid, key, opened, key_from="opening_key")
 
 
 async def _stored_sha256(platform: Platform, keys: list[str]) -> str:

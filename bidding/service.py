@@ -14,13 +14,14 @@ checked without any key that could open the bid.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import hashlib
 import json
 import secrets
 import uuid
-from collections.abc import AsyncIterable, AsyncIterator
+from collections.abc import AsyncIterable, AsyncIterator, Iterator
 from dataclasses import dataclass
 
 import anyio
@@ -31,6 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bidding import envelope, opening_key
 from bidding.models import Bid, BidStatus, BidUpload, BidUploadPart, UploadState
 from bidding.receipts import RECEIPT_KIND, receipt_bytes
+from bidding.stored import blocking_chunks
 from procurement.actor import Actor
 from procurement.audit import chain
 from procurement.audit import service as audit
@@ -230,10 +232,14 @@ class Checked:
     recipient_ids: list[str]
 
 
-async def _read_parts(platform: Platform, parts: list[BidUploadPart]) -> AsyncIterator[bytes]:
-    for part in parts:
-        async for chunk in platform.store.get(part.object_key):
-            yield chunk
+def _inspect(chunks: Iterator[bytes], declared_size: int) -> tuple[envelope.EnvelopeInfo, str]:
+    """Structure and digest (the inspector) and the plain SHA-256 of the envelope, in one pass."""
+    inspector = envelope.EnvelopeInspector(max_length=declared_size)
+    plain = hashlib.sha256()
+    for chunk in chunks:
+        inspector.feed(chunk)
+        plain.update(chunk)
+    return inspector.finish(), plain.hexdigest()
 
 
 async def _check_envelope(platform: Platform, actor: Actor, upload: BidUpload, parts: list[BidUploadPart], signature: bytes) -> Checked:
@@ -245,13 +251,10 @@ async def _check_envelope(platform: Platform, actor: Actor, upload: BidUpload, p
     total = sum(p.size for p in parts)
     if total != upload.declared_size:
         raise InvalidInput.for_field("body", "%(received)s bytes arrived of the %(declared)s announced", received=total, declared=upload.declared_size)
-    inspector = envelope.EnvelopeInspector(max_length=upload.declared_size)
-    plain = hashlib.sha256()
+    loop = asyncio.get_running_loop()
     try:
-        async for chunk in _read_parts(platform, parts):
-            inspector.feed(chunk)
-            plain.update(chunk)
-        info = inspector.finish()
+        # Hashing a large envelope twice is CPU work: a worker thread does it, not the event loop.
+        info, sha256 = await asyncio.to_thread(_inspect, blocking_chunks(platform, [p.object_key for p in parts], loop), upload.declared_size)
     except envelope.EnvelopeError as exc:
         raise InvalidInput.for_field(f"envelope.{exc.field}" if exc.field else "envelope", "the envelope is not well formed: %(problem)s",
                                      problem=str(exc)) from exc
@@ -272,7 +275,7 @@ async def _check_envelope(platform: Platform, actor: Actor, upload: BidUpload, p
     for key in signers:
         try:
             envelope.verify_signature(info, expected, signature, Ed25519PublicKey.from_public_bytes(base64.b64decode(key.public_key)))
-            return Checked(info, plain.hexdigest(), key, recipient_ids)
+            return Checked(info, sha256, key, recipient_ids)
         except envelope.SignatureInvalid:
             continue
     raise InvalidInput.for_field("body.signature", "does not verify with any of your registered Ed25519 keys over this envelope")

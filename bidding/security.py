@@ -68,19 +68,30 @@ def is_supplier(actor: Actor) -> bool:
 
 
 def sees_every_payer(actor: Actor, tender: Tender) -> bool:
-    """The runner (and the purchaser it runs for), supervisors and the trading centre see every payer.
+    """Who sees every payer of a tender's securities.
 
-    Before the deadline that tells the runner who paid a security, not who bid: the agency
-    confirms payments then, in every practice we know.
+    Before the deadline only the trading centre, which keeps the security accounts: who paid a
+    security is who intends to bid, and that stays secret until bidding closes (the centres'
+    virtual sub-accounts exist for this; see docs/bids.md). Afterwards also the runner, the
+    purchaser it runs for, and supervisors.
     """
-    if actor.has(Role.supervisor, Role.operator) or tenders.can_change(actor, tender):
+    if actor.has(Role.operator):
+        return True
+    if tender.status not in AFTER_DEADLINE:
+        return False
+    if actor.has(Role.supervisor) or tenders.can_change(actor, tender):
         return True
     return actor.organisation_id == tender.purchaser_organisation_id and actor.has(Role.purchaser)
 
 
+def may_decide(actor: Actor, tender: Tender) -> bool:
+    """The trading centre confirms, rejects and refunds at any time; the runner once bidding closed."""
+    return actor.has(Role.operator) or (tenders.can_change(actor, tender) and tender.status in AFTER_DEADLINE)
+
+
 def _runner(actor: Actor, tender: Tender) -> None:
-    if not tenders.can_change(actor, tender):
-        raise Forbidden("only the organisation that runs this tender confirms and refunds bid securities")
+    if not may_decide(actor, tender):
+        raise Forbidden("bid securities are confirmed and refunded by the trading centre, and by the tender's runner once bidding has closed")
 
 
 # --- Refund due dates from the facts ----------------------------------------------------------------
@@ -196,7 +207,7 @@ async def overview(session: AsyncSession, platform: Platform, actor: Actor, tend
     elif is_supplier(actor):
         sees_all = False
     else:
-        raise Forbidden("bid securities are seen by the paying supplier, the tender's runner, supervisors and the trading centre")
+        raise Forbidden("bid securities are seen by the paying supplier and the trading centre; by the tender's runner and supervisors once bidding has closed")
     query = select(BidSecurity).where(BidSecurity.tender_id == tender_id)
     if not sees_all:
         query = query.where(BidSecurity.organisation_id == actor.organisation_id)

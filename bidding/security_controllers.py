@@ -19,7 +19,8 @@ from procurement.web.deps import MAX_ID, CurrentActor, DbSession, PlatformDep
 from procurement.web.guards import requires_roles
 
 VIEWERS = requires_roles(Role.supplier, Role.purchaser, Role.agency, Role.supervisor, Role.operator)
-RUNNERS = requires_roles(Role.purchaser, Role.agency)
+# The trading centre (it keeps the security accounts) and, once bidding closed, the runner: see security.may_decide.
+RUNNERS = requires_roles(Role.purchaser, Role.agency, Role.operator)
 SUPPLIERS = requires_roles(Role.supplier)
 LotNumber = Parameter(ge=1, le=10_000, description="the lot's number within the tender")
 SecurityId = Parameter(ge=1, le=MAX_ID, description="the bid security's id")

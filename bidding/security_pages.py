@@ -83,7 +83,7 @@ async def _render(request: Request, session: AsyncSession, platform: Platform, a
         tender=tender, lots=[{"number": lot.number, "title": lot.title, "amount_due": to_yuan(lot.bid_security_fen)} for lot in listing.lots],
         securities=listing.securities, sees_all=listing.sees_all,
         may_pay=service.is_supplier(actor) and tender.status == "published",
-        may_manage=tenders.can_change(actor, tender),
+        may_manage=service.may_decide(actor, tender),
         forms=[(f.value, FORM_LABELS[f]) for f in SecurityForm if not (f == SecurityForm.cash and tender.track == "government")],
         status_labels=STATUS_LABELS, refund_labels=REFUND_LABELS, basis_labels=BASIS_LABELS, form_labels=FORM_LABELS,
         to_yuan=to_yuan, errors=errors or [], values=values or {}, done=done,

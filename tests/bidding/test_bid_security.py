@@ -49,31 +49,34 @@ async def test_who_records_sees_confirms_and_rejects(client, users, platform, cl
         assert (await _pay(client, headers, tender.id)).status_code == 403, role
     assert (await _pay(client, alice.headers, tender.id)).status_code == 409
 
-    # A supplier sees its own only; the runner, supervisors and operators every payer; another purchaser nothing.
+    # A supplier sees its own only. Before the deadline who paid is who intends to bid: only the
+    # trading centre (which keeps the accounts) sees every payer; the runner, supervisors and
+    # another purchaser see nothing.
     mine = (await client.get(f"/api/tenders/{tender.id}/bid-security", headers=alice.headers)).json()
     assert [s["bank_reference"] for s in mine["securities"]] == ["TRX-0001"] and not mine["every_payer"]
     assert mine["lots"][0]["amount_due"] == "16000.00"
-    for headers in (tender.owner, await bearer(client, await users.make(Role.supervisor)), await bearer(client, await users.make(Role.operator))):
-        every = (await client.get(f"/api/tenders/{tender.id}/bid-security", headers=headers)).json()
-        assert len(every["securities"]) == 2 and every["every_payer"]
+    centre = await bearer(client, await users.make(Role.operator))
+    every = (await client.get(f"/api/tenders/{tender.id}/bid-security", headers=centre)).json()
+    assert len(every["securities"]) == 2 and every["every_payer"]
     stranger = await bearer(client, await users.make(Role.purchaser))
-    assert (await client.get(f"/api/tenders/{tender.id}/bid-security", headers=stranger)).status_code == 403
+    for headers in (tender.owner, await bearer(client, await users.make(Role.supervisor)), stranger):
+        assert (await client.get(f"/api/tenders/{tender.id}/bid-security", headers=headers)).status_code == 403
 
-    # Confirm and reject: the runner only. A supplier, another purchaser, an operator are refused, nothing changes.
+    # Confirm and reject: the trading centre before the deadline. A supplier, the runner, another purchaser are refused.
     first, second = paid.json()["id"], mine["securities"][0]["id"] + 1
-    for headers in (alice.headers, stranger, await bearer(client, await users.make(Role.operator))):
+    for headers in (alice.headers, stranger, tender.owner):
         assert (await client.post(f"/api/bid-securities/{first}/confirm", headers=headers)).status_code in (403, 404)
         assert (await client.post(f"/api/bid-securities/{second}/reject", headers=headers, json={"reason": "未到账"})).status_code in (403, 404)
     assert [s.status for s in await _securities(platform)] == ["pending", "pending"]
-    confirmed = await client.post(f"/api/bid-securities/{first}/confirm", headers=tender.owner)
+    confirmed = await client.post(f"/api/bid-securities/{first}/confirm", headers=centre)
     assert confirmed.status_code == 200 and confirmed.json()["confirmed"] is True
-    rejected = await client.post(f"/api/bid-securities/{second}/reject", headers=tender.owner, json={"reason": "银行未收到该笔款项"})
+    rejected = await client.post(f"/api/bid-securities/{second}/reject", headers=centre, json={"reason": "银行未收到该笔款项"})
     assert rejected.status_code == 200 and rejected.json()["status"] == "rejected"
-    assert (await client.post(f"/api/bid-securities/{first}/confirm", headers=tender.owner)).status_code == 409
+    assert (await client.post(f"/api/bid-securities/{first}/confirm", headers=centre)).status_code == 409
     assert await _audit_count(platform, "bid_security.confirmed") == 1
     assert await _audit_count(platform, "bid_security.rejected") == 1
     # No refund is due while the bid may still come and the tender goes on.
-    refund = await client.post(f"/api/bid-securities/{first}/refund", headers=tender.owner,
+    refund = await client.post(f"/api/bid-securities/{first}/refund", headers=centre,
                                json={"refunded_on": clock.now().date().isoformat(), "bank_reference": "R-1"})
     assert refund.status_code == 409
     # After a rejection the supplier may record again.
@@ -96,10 +99,12 @@ async def test_cash_refused_for_government_procurement_and_the_amount_must_cover
     assert (await _pay(client, bob.headers, works.id, form="cash")).status_code == 201
 
 
-async def _confirmed(client, tender, who, lot: int = 1) -> int:
+async def _confirmed(client, users, tender, who, lot: int = 1) -> int:
+    """Paid and confirmed by the trading centre, before the deadline."""
     paid = await _pay(client, who.headers, tender.id, lot, amount="20000.00")
     assert paid.status_code == 201, paid.text
-    assert (await client.post(f"/api/bid-securities/{paid.json()['id']}/confirm", headers=tender.owner)).status_code == 200
+    centre = await bearer(client, await users.make(Role.operator))
+    assert (await client.post(f"/api/bid-securities/{paid.json()['id']}/confirm", headers=centre)).status_code == 200
     return paid.json()["id"]
 
 
@@ -111,17 +116,19 @@ async def _withdraw(client, tender, who) -> datetime:
     return datetime.fromisoformat(withdrawn.json()["withdrawn_at"])
 
 
-async def _refund_of(client, tender, security_id: int) -> dict:
-    listing = (await client.get(f"/api/tenders/{tender.id}/bid-security", headers=tender.owner)).json()
+async def _refund_of(client, users, tender, security_id: int) -> dict:
+    """As the trading centre sees it (before the deadline only the centre sees every payer)."""
+    centre = await bearer(client, await users.make(Role.operator))
+    listing = (await client.get(f"/api/tenders/{tender.id}/bid-security", headers=centre)).json()
     return next(s for s in listing["securities"] if s["id"] == security_id)["refund"]
 
 
 async def test_works_withdrawal_refund_due_in_5_days_then_overdue_once_even_after_downtime(client, users, platform, clock) -> None:
     tender = await open_tender(client, users, clock)
     alice = await bidder(client, users, tender.id)
-    security_id = await _confirmed(client, tender, alice)
+    security_id = await _confirmed(client, users, tender, alice)
     withdrawn_at = await _withdraw(client, tender, alice)
-    refund = await _refund_of(client, tender, security_id)
+    refund = await _refund_of(client, users, tender, security_id)
     due = withdrawn_at.astimezone(BEIJING).date() + timedelta(days=5)
     assert refund["basis"] == "withdrawal" and refund["state"] == "due"
     assert refund["due_on"] == due.isoformat() and refund["article"] == "招标投标法实施条例 第三十五条"
@@ -134,21 +141,22 @@ async def test_works_withdrawal_refund_due_in_5_days_then_overdue_once_even_afte
     clock.set(datetime.combine(due + timedelta(days=3), datetime.min.time(), BEIJING))
     await sweep(platform, registry)
     await sweep(platform, registry)
-    tender.owner, alice.headers = await bearer(client, tender.purchaser), await bearer(client, alice.user)  # sessions expired meanwhile
+    alice.headers = await bearer(client, alice.user)  # sessions expired meanwhile
     [row] = await _securities(platform)
     assert row.status == "overdue" and row.refund_due_on == due
     assert await _audit_count(platform, "bid_security.refund_overdue") == 1
-    assert (await _refund_of(client, tender, security_id))["state"] == "overdue"
+    assert (await _refund_of(client, users, tender, security_id))["state"] == "overdue"
 
-    # The runner records the refund (late); a future date is refused first.
+    # The trading centre records the refund (late: bidding has not closed, so the runner cannot); a future date is refused first.
+    centre = await bearer(client, await users.make(Role.operator))
     today = clock.now().astimezone(BEIJING).date()
-    future = await client.post(f"/api/bid-securities/{security_id}/refund", headers=tender.owner,
+    future = await client.post(f"/api/bid-securities/{security_id}/refund", headers=centre,
                                json={"refunded_on": (today + timedelta(days=1)).isoformat(), "bank_reference": "R-9"})
     assert future.status_code == 422
     refused = await client.post(f"/api/bid-securities/{security_id}/refund", headers=alice.headers,
                                 json={"refunded_on": today.isoformat(), "bank_reference": "R-9"})
     assert refused.status_code == 403
-    done = await client.post(f"/api/bid-securities/{security_id}/refund", headers=tender.owner,
+    done = await client.post(f"/api/bid-securities/{security_id}/refund", headers=centre,
                              json={"refunded_on": today.isoformat(), "bank_reference": "R-9"})
     assert done.status_code == 200 and done.json()["refund"]["state"] == "refunded"
     async with platform.db.transaction(write=False) as session:
@@ -160,15 +168,15 @@ async def test_government_withdrawal_refund_counts_working_days_across_a_holiday
     tender = await open_tender(client, users, clock, track="government")
     operator = await bearer(client, await users.make(Role.operator))
     alice = await bidder(client, users, tender.id)
-    security_id = await _confirmed(client, tender, alice)
+    security_id = await _confirmed(client, users, tender, alice)
     withdrawn_at = await _withdraw(client, tender, alice)
     start = withdrawn_at.astimezone(BEIJING).date()
     # Two weekdays right after the withdrawal become holidays: the 5 working days run two days longer.
     weekdays = [start + timedelta(days=i) for i in range(1, 8) if (start + timedelta(days=i)).weekday() < 5][:2]
-    before = date.fromisoformat((await _refund_of(client, tender, security_id))["due_on"])
+    before = date.fromisoformat((await _refund_of(client, users, tender, security_id))["due_on"])
     for day in weekdays:
         assert (await client.put(f"/api/calendar/{day.isoformat()}", headers=operator, json={"kind": "holiday", "name": "测试假日"})).status_code == 200
-    refund = await _refund_of(client, tender, security_id)
+    refund = await _refund_of(client, users, tender, security_id)
     after = date.fromisoformat(refund["due_on"])
     assert refund["article"] == "政府采购货物和服务招标投标管理办法 第三十八条"
     working = [d for d in (start + timedelta(days=i) for i in range(1, (after - start).days + 1)) if d.weekday() < 5 and d not in weekdays]
@@ -179,7 +187,7 @@ async def test_after_award_and_after_contract(client, users, platform, clock) ->
     for track, loser_due, loser_article in (("government", True, "政府采购法实施条例 第三十三条"), ("works", False, None)):
         tender = await open_tender(client, users, clock, track=track)
         winner, loser = await bidder(client, users, tender.id), await bidder(client, users, tender.id)
-        won, lost = await _confirmed(client, tender, winner), await _confirmed(client, tender, loser)
+        won, lost = await _confirmed(client, users, tender, winner), await _confirmed(client, users, tender, loser)
         award_at = clock.now()
         async with platform.db.transaction() as session:
             result = {row.id: due for row, due in await security.refunds_due_after_award(
@@ -201,7 +209,7 @@ async def test_after_award_and_after_contract(client, users, platform, clock) ->
             assert after[lost].basis == "award", "the earlier due date counts"
 
 
-async def test_the_page_records_a_payment_and_the_runner_confirms_with_csrf(client, users, platform, clock) -> None:
+async def test_the_page_records_a_payment_and_the_centre_confirms_with_csrf(client, users, platform, clock) -> None:
     tender = await open_tender(client, users, clock, track="government")
     alice = await bidder(client, users, tender.id)
     login = await client.post("/login", data={"username": alice.user.username, "password": alice.user.password}, follow_redirects=False)
@@ -218,8 +226,8 @@ async def test_the_page_records_a_payment_and_the_runner_confirms_with_csrf(clie
     assert done.status_code == 303
     client.cookies.clear()
 
-    owner = tender.purchaser
-    assert (await client.post("/login", data={"username": owner.username, "password": owner.password}, follow_redirects=False)).status_code == 303
+    centre = await users.make(Role.operator)
+    assert (await client.post("/login", data={"username": centre.username, "password": centre.password}, follow_redirects=False)).status_code == 303
     listing = await client.get(f"/tenders/{tender.id}/bid-security")
     assert "TRX-0001" in listing.text and "/confirm" in listing.text
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', listing.text).group(1)  # type: ignore[union-attr]
@@ -232,7 +240,7 @@ async def test_the_page_records_a_payment_and_the_runner_confirms_with_csrf(clie
 async def test_a_failed_tender_makes_the_refund_due_with_the_platforms_period(client, users, platform, clock) -> None:
     tender = await open_tender(client, users, clock)
     alice = await bidder(client, users, tender.id)
-    security_id = await _confirmed(client, tender, alice)
+    security_id = await _confirmed(client, users, tender, alice)
     completed = await submit(client, alice, tender.id, 1, *sealed(alice, tender.id, 1, 1))
     assert completed.status_code == 201
     deadline = datetime.fromisoformat((await client.get(f"/api/tenders/{tender.id}")).json()["bid_deadline"])
@@ -240,7 +248,7 @@ async def test_a_failed_tender_makes_the_refund_due_with_the_platforms_period(cl
     for _ in range(2):
         await sweep(platform, build_registry())
     tender.owner = await bearer(client, tender.purchaser)
-    refund = await _refund_of(client, tender, security_id)
+    refund = await _refund_of(client, users, tender, security_id)
     # One bid of three needed: every lot fails, so the tender fails (流标); the law sets no refund period for it.
     assert refund["basis"] == "tender_failed" and refund["article"] == "" and refund["state"] == "due"
     assert refund["due_on"] == (clock.now().astimezone(BEIJING).date() + timedelta(days=5)).isoformat()

@@ -53,6 +53,7 @@ BENCHMARKS: dict[str, tuple[str, str]] = {
             "p99 of the completion; target aggregate bids/s >= 0.5 x one bidder's sequential bids/s"
         ),
     ),
+    "credit_check": ("benchmarks.credit_check", "the credit check as used at bid submission (stored) vs. a primary-key read of the blacklist table; target ratio >= 0.5"),
 }
 
 

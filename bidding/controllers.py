@@ -15,6 +15,7 @@ from bidding.models import Bid, BidUpload, BidUploadPart, Opening, OpeningRespon
 from procurement.errors import Conflict
 from procurement.identity.models import Role
 from procurement.tenders.controllers import TenderId
+from procurement.web import client
 from procurement.web.deps import MAX_ID, CurrentActor, DbSession, PlatformDep
 from procurement.web.guards import requires_login, requires_roles
 
@@ -97,9 +98,11 @@ class BidController(Controller):
         "obtained, keys registered, before the deadline) and that the envelope is sealed for the next version.",
         status_code=201,
     )
-    async def start(self, data: UploadIn, session: DbSession, platform: PlatformDep, actor: CurrentActor, tender_id: int = TenderId,
-                    lot_number: int = LotNumber) -> UploadOut:
-        upload = await service.start_upload(session, platform, actor, service.UploadStart(tender_id, lot_number, data.bid_version, data.size))
+    async def start(self, request: Request, data: UploadIn, session: DbSession, platform: PlatformDep, actor: CurrentActor,
+                    tender_id: int = TenderId, lot_number: int = LotNumber) -> UploadOut:
+        upload = await service.start_upload(session, platform, actor, service.UploadStart(tender_id, lot_number, data.bid_version, data.size),
+                                            client_ip=client.address(request, platform.settings.trusted_proxies),
+                                            client_fingerprint=client.fingerprint(request))
         return upload_out(upload, [])
 
     @put(

@@ -41,8 +41,8 @@ async def _chunks(data: bytes) -> AsyncIterator[bytes]:
     yield data
 
 
-async def submit_bids(platform: Platform, tender_id: int, offers: dict[str, Decimal]) -> list[SealedBid]:
-    """Each demo supplier (username → price as a share of each lot's budget) bids on every lot."""
+async def submit_bids(platform: Platform, tender_id: int, offers: dict[str, Decimal], *, client_ip: str = "") -> list[SealedBid]:
+    """Each demo supplier (username → price as a share of each lot's budget) bids on every lot (from ``client_ip``, as if sent from there)."""
     sealed: list[SealedBid] = []
     async with platform.db.transaction(write=False) as session:
         lots = await tenders.lots_of(session, tender_id)
@@ -67,7 +67,7 @@ async def submit_bids(platform: Platform, tender_id: int, offers: dict[str, Deci
             )
             data = b"".join(bid)
             async with platform.db.transaction() as session:
-                upload = await service.start_upload(session, platform, actor, service.UploadStart(tender_id, lot.number, version, len(data)))
+                upload = await service.start_upload(session, platform, actor, service.UploadStart(tender_id, lot.number, version, len(data)), client_ip=client_ip)
             await service.put_part(platform, actor, upload.id, 1, _chunks(data))
             received = await service.complete(platform, actor, upload.id, base64.b64encode(bid.signature).decode())
             sealed.append(SealedBid(username, received.id, bid.header, keys))  # type: ignore[arg-type]

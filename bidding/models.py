@@ -37,6 +37,10 @@ class BidUpload(SQLModel, table=True):
     state: str = Field(max_length=16)
     created_at: datetime = timestamp()
     updated_at: datetime = timestamp()
+    # Where the upload came from, for the supervisors' risk rules (docs/supervision.md): the
+    # client's address, and "X-Client-Fingerprint | User-Agent" as the client sent them.
+    client_ip: str = Field(default="", max_length=64, sa_column_kwargs={"server_default": ""})
+    client_fingerprint: str = Field(default="", max_length=300, sa_column_kwargs={"server_default": ""})
 
 
 class BidUploadPart(SQLModel, table=True):

@@ -90,7 +90,9 @@ def _open_all(chunks: Iterator[bytes], key: bytes) -> dict[str, Any]:
     for _, content in opened.files():
         for _ in content:
             pass
-    return dict(opened.manifest.fields) | {"files": [f.name for f in opened.manifest.files]}
+    # Each file's name, size and digest (from the manifest the bidder signed): the supervisors'
+    # identical-documents rule compares them across bidders (docs/supervision.md).
+    return dict(opened.manifest.fields) | {"files": [{"name": f.name, "size": f.size, "digest": f.digest.hex()} for f in opened.manifest.files]}
 
 
 async def release(platform: Platform, actor: Actor, bid_id: int, content_key_b64: str) -> Bid:

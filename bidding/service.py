@@ -130,7 +130,8 @@ async def _active_keys(session: AsyncSession, algorithm: str, *, user_id: int | 
 # --- Uploads ------------------------------------------------------------------------------------
 
 
-async def start_upload(session: AsyncSession, platform: Platform, actor: Actor, data: UploadStart) -> BidUpload:
+async def start_upload(session: AsyncSession, platform: Platform, actor: Actor, data: UploadStart, *, client_ip: str = "",
+                       client_fingerprint: str = "") -> BidUpload:
     _supplier(actor)
     tender = await _open_tender(session, platform, actor, data.tender_id, data.lot_number)
     # The tender may set a lower limit than the platform's (its documents say so).
@@ -150,7 +151,7 @@ async def start_upload(session: AsyncSession, platform: Platform, actor: Actor, 
     upload = BidUpload(
         id=secrets.token_hex(16), tender_id=data.tender_id, lot_number=data.lot_number, organisation_id=actor.organisation_id,  # type: ignore[arg-type]
         user_id=actor.user_id, bid_version=data.bid_version, declared_size=data.size, state=UploadState.open,
-        created_at=now, updated_at=now,
+        created_at=now, updated_at=now, client_ip=client_ip[:64], client_fingerprint=client_fingerprint[:300],
     )
     session.add(upload)
     await session.flush()

@@ -29,6 +29,8 @@ from bidding.security_pages import BidSecurityPages
 from procurement.audit.controllers import AuditEntryController, AuditProofController
 from procurement.audit.pages import AuditPages
 from procurement.clock import Clock
+from procurement.credit.controllers import CreditEntryController
+from procurement.credit.pages import CreditPages, CreditProposalPages, CreditReviewPages
 from procurement.documents import PdfRenderer
 from procurement.identity.controllers import (
     AuthController,
@@ -48,6 +50,8 @@ from procurement.paths import PROJECT_ROOT
 from procurement.platform import Platform
 from procurement.scheduler.runner import SchedulerRunner
 from procurement.settings import Settings
+from procurement.supervision.controllers import RiskAlertController
+from procurement.supervision.pages import SupervisionPages
 from procurement.tenders.controllers import (
     CalendarController,
     TenderController,
@@ -139,6 +143,12 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
             OcdsController,
             FeedController,
             AtomFeedController,
+            RiskAlertController,
+            SupervisionPages,
+            CreditEntryController,
+            CreditPages,
+            CreditProposalPages,
+            CreditReviewPages,
             _Metrics,
             create_static_files_router(path="/static", directories=[PROJECT_ROOT / "templates" / "static"], include_in_schema=False),
         ],

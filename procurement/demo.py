@@ -29,11 +29,13 @@ from bidding import deadline
 from bidding import demo as demo_bids
 from procurement.actor import Actor
 from procurement.clock import DISPLAY_ZONE, FrozenClock
+from procurement.credit.demo import load_credit_demo
 from procurement.documents import PdfRenderer, make_pdf_environment
 from procurement.identity import schemas, service, sessions
 from procurement.identity.models import OrganisationKind, Role, User
 from procurement.identity.uscc import make_uscc
 from procurement.platform import Platform
+from procurement.supervision import service as supervision
 from procurement.tenders import documents
 from procurement.tenders import service as tenders
 from procurement.tenders.models import Tender
@@ -122,6 +124,7 @@ async def load_demo(platform: Platform) -> list[tuple[str, str, str]]:
     clock = FrozenClock(present - timedelta(days=max(spec.started_days_ago for spec in DEMO_TENDERS)))
     accounts = await _load_demo_accounts(replace(platform, clock=clock))
     await _load_demo_tenders(platform, clock)
+    await load_credit_demo(platform)
     return accounts
 
 
@@ -198,6 +201,9 @@ DEMO_TENDERS = (
 )
 # Three demo bidders and their prices, as a share of each lot's budget.
 DEMO_OFFERS = {"supplier": Decimal("0.962"), "supplier2": Decimal("0.978"), "supplier3": Decimal("0.941")}
+# Where each demo bidder's uploads come from (documentation addresses, RFC 5737): two bidders
+# sharing one raise the supervisors' same_address alert after the deadline.
+DEMO_ADDRESSES = {"supplier": "203.0.113.7", "supplier2": "203.0.113.7", "supplier3": "198.51.100.23"}
 _REACH_ORDER = ("draft", "submitted", "accepted", "scheduled", "published")
 # Tenders with a past are published first; what happens to them later is in _after_publication.
 _PUBLISHED_THEN = {"closed": "published", "amended": "published", "terminated": "published", "opened": "published"}
@@ -248,7 +254,10 @@ async def _load_demo_tenders(platform: Platform, clock: FrozenClock) -> None:
             created.append((spec, tender_id))
         if spec.reach == "opened" and tender_id is not None:
             clock.advance(timedelta(days=2))  # documents on offer: the bidders obtain them and bid
-            sealed[tender_id] = await demo_bids.submit_bids(past, tender_id, DEMO_OFFERS)
+            sealed[tender_id] = []
+            for username, share in DEMO_OFFERS.items():  # an hour apart; two of them from one address (an alert)
+                clock.advance(timedelta(hours=1))
+                sealed[tender_id] += await demo_bids.submit_bids(past, tender_id, {username: share}, client_ip=DEMO_ADDRESSES[username])
         if spec.reach == "terminated" and tender_id is not None:
             clock.advance(timedelta(days=2))
             async with platform.db.transaction() as session:
@@ -266,6 +275,7 @@ async def _load_demo_tenders(platform: Platform, clock: FrozenClock) -> None:
                 await deadline.tally(session, past, tender_id)
         if spec.reach == "opened":
             await demo_bids.open_bids(past, tender_id, sealed[tender_id])
+    await supervision.check_now(past)  # the risk checks the scheduler would run minutes later
 
 
 async def _create_demo_tender(platform: Platform, spec: DemoTender) -> int | None:

@@ -12,10 +12,11 @@ from procurement.audit import models as audit_models
 from procurement.credit import models as credit_models
 from procurement.identity import models as identity_models
 from procurement.scheduler import models as scheduler_models
+from procurement.supervision import models as supervision_models
 from procurement.tenders import document_models as tender_document_models
 from procurement.tenders import models as tender_models
 from procurement.tenders import release_models as tender_release_models
 
 metadata = SQLModel.metadata
 
-__all__ = ["audit_models", "bid_models", "bid_security_models", "credit_models", "identity_models", "metadata", "scheduler_models", "tender_document_models", "tender_models", "tender_release_models"]
+__all__ = ["audit_models", "bid_models", "bid_security_models", "credit_models", "identity_models", "metadata", "scheduler_models", "supervision_models", "tender_document_models", "tender_models", "tender_release_models"]

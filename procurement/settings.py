@@ -64,6 +64,9 @@ class Settings:
     feed_watermark_seconds: int = 5
     # The longest date range one OCDS release-package export may cover.
     ocds_export_max_days: int = 31
+    # Reverse proxies (addresses or CIDR blocks, comma-separated) whose X-Forwarded-For is
+    # believed when recording where a bid came from; empty: the peer's address is the client's.
+    trusted_proxies: str = ""
 
     @property
     def resolved_database_url(self) -> str:

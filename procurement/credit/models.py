@@ -22,6 +22,7 @@ class EntryStatus(StrEnum):
     in_force = "in_force"
     expired = "expired"  # its end date passed
     lifted = "lifted"  # lifted early by a supervisor, with a reason
+    rejected = "rejected"  # a supervisor refused the proposal, with a reason; never public
 
 
 class BlacklistEntry(SQLModel, table=True):
@@ -44,6 +45,13 @@ class BlacklistEntry(SQLModel, table=True):
     proposed_by: int = Field(foreign_key="user_account.id")
     approved_by: int | None = Field(default=None, foreign_key="user_account.id")
     lifted_reason: str = Field(default="", max_length=1000)
+    # The second person: who approved or rejected the proposal, when, and why a rejection.
+    decided_by: int | None = Field(default=None, foreign_key="user_account.id")
+    decided_at: datetime | None = timestamp(nullable=True)
+    rejected_reason: str = Field(default="", max_length=1000)
+    lifted_by: int | None = Field(default=None, foreign_key="user_account.id")
+    lifted_at: datetime | None = timestamp(nullable=True)
+    decision_size: int | None = None  # bytes of the decision document
     next_check: datetime | None = timestamp(nullable=True, index=True)
     created_at: datetime = timestamp()
     updated_at: datetime = timestamp()
@@ -56,7 +64,9 @@ class CreditCheck(SQLModel, table=True):
     __table_args__ = (Index("ix_credit_check_subject", "subject_type", "subject_id"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    # None for a check at supplier registration that refused: the organisation was never
+    # created (the check is kept by its USCC; a passed one is linked once the organisation exists).
+    organisation_id: int | None = Field(default=None, foreign_key="organisation.id", index=True)
     uscc: str = Field(max_length=18)
     purpose: str = Field(max_length=32)  # registration | documents | bid_submission | opening | award | mall_listing | mall_order
     subject_type: str = Field(default="", max_length=32)

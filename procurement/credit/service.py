@@ -1,4 +1,11 @@
-"""The credit check: one function every part of the platform calls before it lets a supplier act."""
+"""The credit check: one function every part of the platform calls before it lets a supplier act.
+
+Purposes in use: ``registration`` (supplier self-registration, by USCC: the organisation
+does not exist yet), ``documents`` (obtaining tender documents), ``bid_submission``,
+``opening``; to come with their parts: ``award``, ``mall_listing``, ``mall_order``.
+Every check is stored with what it saw; a refusal must be kept too, so callers whose
+transaction rolls back on the refusal use ``require_clear_kept``.
+"""
 
 from __future__ import annotations
 
@@ -50,15 +57,31 @@ async def check(
     """
     if not organisation_ids:
         raise ValueError("a credit check needs at least one organisation")
+    # One query for every code (not a get per organisation): the check runs at every bid.
+    codes = dict((await session.execute(select(Organisation.id, Organisation.uscc).where(Organisation.id.in_(organisation_ids)))).all())
+    missing = [i for i in organisation_ids if i not in codes]
+    if missing:
+        raise ValueError(f"no organisation {missing[0]}")
+    targets: list[tuple[int | None, str]] = [(i, codes[i]) for i in organisation_ids]
+    return await _check_targets(session, platform, targets, purpose, subject_type=subject_type, subject_id=subject_id)
+
+
+async def check_uscc(
+    session: AsyncSession, platform: Platform, uscc: str, purpose: str, *, subject_type: str = "", subject_id: object = ""
+) -> CheckResult:
+    """Check a code that has no organisation yet (registration); the record names the USCC only."""
+    return await _check_targets(session, platform, [(None, uscc)], purpose, subject_type=subject_type, subject_id=subject_id)
+
+
+async def _check_targets(
+    session: AsyncSession, platform: Platform, targets: list[tuple[int | None, str]], purpose: str, *, subject_type: str, subject_id: object
+) -> CheckResult:
     entries: list[BlacklistEntry] = []
     checks: list[CreditCheck] = []
-    for organisation_id in organisation_ids:
-        organisation = await session.get(Organisation, organisation_id)
-        if organisation is None:
-            raise ValueError(f"no organisation {organisation_id}")
-        found = await entries_in_force(session, organisation.uscc, platform)
+    for organisation_id, uscc in targets:
+        found = await entries_in_force(session, uscc, platform)
         checks.append(CreditCheck(
-            organisation_id=organisation_id, uscc=organisation.uscc, purpose=purpose, subject_type=subject_type,
+            organisation_id=organisation_id, uscc=uscc, purpose=purpose, subject_type=subject_type,
             subject_id=str(subject_id), checked_at=platform.clock.now(), passed=not found,
             seen=json.dumps([_seen(entry) for entry in found], ensure_ascii=False),
         ))
@@ -76,6 +99,45 @@ async def require_clear(
     if not result.passed:
         raise refusal(result)
     return result
+
+
+async def require_clear_kept(
+    session: AsyncSession, platform: Platform, purpose: str, *, organisation_ids: list[int] | None = None, uscc: str | None = None,
+    subject_type: str = "", subject_id: object = "",
+) -> CheckResult:
+    """``require_clear`` whose record survives the refusal: the check commits in its own transaction.
+
+    The caller's transaction rolls back when the refusal is raised, and the check it saw
+    must still be kept (财库〔2016〕125号). On SQLite a second write transaction would wait for
+    the caller's if that one already holds the write lock (a batch such as the demo loader);
+    then the check goes into the caller's transaction instead, which keeps a passed check.
+    """
+
+    async def run(target: AsyncSession) -> CheckResult:
+        if uscc is not None:
+            return await check_uscc(target, platform, uscc, purpose, subject_type=subject_type, subject_id=subject_id)
+        return await check(target, platform, list(organisation_ids or []), purpose, subject_type=subject_type, subject_id=subject_id)
+
+    if platform.db.is_sqlite and session.in_transaction():
+        result = await run(session)
+    else:
+        async with platform.db.transaction() as own:
+            result = await run(own)
+    if not result.passed:
+        raise refusal(result)
+    return result
+
+
+async def require_consortium_clear(
+    session: AsyncSession, platform: Platform, member_ids: list[int], purpose: str, *, subject_type: str = "", subject_id: object = ""
+) -> CheckResult:
+    """A consortium (联合体) takes part only if every member is clear: one member's record counts against all.
+
+    Each member's check is stored; the refusal names the member's entry.
+    """
+    if len(set(member_ids)) != len(member_ids):
+        raise ValueError("a consortium lists each member once")
+    return await require_clear(session, platform, member_ids, purpose, subject_type=subject_type, subject_id=subject_id)
 
 
 def refusal(result: CheckResult) -> Forbidden:

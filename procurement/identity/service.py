@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from procurement.actor import Actor
 from procurement.audit import service as audit
 from procurement.clock import as_utc
+from procurement.credit import service as credit
 from procurement.errors import (
     Conflict,
     Forbidden,
@@ -80,6 +81,9 @@ async def list_organisations(session: AsyncSession, kind: str | None = None) -> 
 
 
 async def register_supplier(session: AsyncSession, platform: Platform, data: schemas.SupplierRegistration) -> tuple[Organisation, User]:
+    # A debarred code is refused, naming the entry; the check is kept by USCC (the organisation
+    # does not exist yet) in its own transaction, so a refusal is on record too.
+    await credit.require_clear_kept(session, platform, "registration", uscc=data.uscc, subject_type="registration", subject_id=data.uscc)
     org = await _insert_organisation(
         session,
         platform,

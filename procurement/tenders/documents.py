@@ -32,6 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from procurement.actor import Actor
 from procurement.audit import service as audit
 from procurement.clock import as_utc, to_display
+from procurement.credit import service as credit
 from procurement.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from procurement.identity.models import Organisation, OrganisationKind, Role, User
 from procurement.platform import Platform
@@ -340,10 +341,13 @@ async def obtain(session: AsyncSession, platform: Platform, actor: Actor, tender
     """Record that the actor's supplier organisation obtained the documents; once per organisation.
 
     Returns (record, created). A repeat returns the first record, also after the offer closed.
-    The credit (blacklist) check belongs here too and comes with the credit issue.
+    A debarred supplier is refused; the credit check is kept either way, in its own transaction.
     """
     if not actor.has(Role.supplier) or actor.organisation_kind != OrganisationKind.supplier:
         raise Forbidden("tender documents are obtained by suppliers, for their organisation")
+    await credit.require_clear_kept(
+        session, platform, "documents", organisation_ids=[actor.organisation_id], subject_type="tender", subject_id=tender_id
+    )
     tender = await service.get_tender(session, actor, tender_id)
     existing = await _obtained_by(session, tender_id, actor.organisation_id)
     if existing is not None:

@@ -22,8 +22,10 @@ ONE_YEAR = 365 * 24 * 3600
 NAVIGATION: list[tuple[str, str, frozenset[str]]] = [
     ("/", "Home", frozenset()),
     ("/tenders", "Tenders", frozenset()),
+    ("/credit", "Credit blacklist", frozenset()),
     ("/manage/tenders", "My tenders", frozenset({Role.purchaser, Role.agency})),
     ("/review-queue", "Entry review", frozenset({Role.operator, Role.supervisor})),
+    ("/supervision", "Supervision", frozenset({Role.supervisor})),
     ("/audit", "Audit log", frozenset({Role.supervisor})),
     ("/users", "Users", frozenset({Role.admin})),
     ("/account", "My account", frozenset({"*"})),

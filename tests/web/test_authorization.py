@@ -123,6 +123,8 @@ class World:
             "bid_id": 999999,
             "response_id": 999999,
             "security_id": 999999,
+            "alert_id": 999999,
+            "entry_id": 999999,  # a blacklist entry that does not exist
             "number": 1,
             "day": "2030-10-01",
         }

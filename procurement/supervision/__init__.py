@@ -1,0 +1,1 @@
+"""Supervision: risk alerts computed from the platform's records, and the supervisors' console."""

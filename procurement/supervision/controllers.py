@@ -1,0 +1,95 @@
+"""Risk alerts API, for supervisors: list with filters, read one, take it under review, close it with a reason."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from litestar import Controller, get, post
+from litestar.params import Parameter
+from pydantic import BaseModel, Field
+
+from procurement.identity.models import Role
+from procurement.supervision import rules, service
+from procurement.supervision.models import AlertState, RiskAlert
+from procurement.web.deps import MAX_ID, CurrentActor, DbSession, PlatformDep
+from procurement.web.guards import requires_roles
+
+SUPERVISORS = requires_roles(Role.supervisor)
+AlertId = Parameter(ge=1, le=MAX_ID, description="the alert's id")
+
+
+class AlertOut(BaseModel):
+    id: int
+    rule: str
+    tender_id: int | None
+    lot_number: int | None
+    purchaser_organisation_id: int | None
+    organisation_ids: list[int]
+    evidence: dict[str, Any] = Field(description="what the rule saw, fixed when the alert was raised (docs/supervision.md)")
+    state: str = Field(description="new | under_review | closed")
+    raised_at: datetime
+    audit_seq: int = Field(description="the audit entry that recorded the raising")
+    reviewer_id: int | None
+    reviewed_at: datetime | None
+    closed_by: int | None
+    closed_at: datetime | None
+    close_reason: str
+    links: dict[str, str] = Field(description="the records the alert is about")
+
+
+class AlertList(BaseModel):
+    items: list[AlertOut]
+    total: int
+
+
+class CloseIn(BaseModel):
+    reason: str = Field(min_length=1, max_length=service.MAX_REASON, description="why: passed on for investigation, or no cause found")
+
+
+def alert_links(alert: RiskAlert) -> dict[str, str]:
+    links = {"self": f"/api/supervision/alerts/{alert.id}", "page": f"/supervision/alerts/{alert.id}",
+             "audit": f"/api/audit/entries/{alert.audit_seq}"}
+    if alert.tender_id is not None:
+        links |= {"tender": f"/api/tenders/{alert.tender_id}", "report": f"/supervision/tenders/{alert.tender_id}/report.pdf"}
+    return links
+
+
+def alert_out(alert: RiskAlert) -> AlertOut:
+    return AlertOut(
+        id=alert.id, rule=alert.rule, tender_id=alert.tender_id, lot_number=alert.lot_number,  # type: ignore[arg-type]
+        purchaser_organisation_id=alert.purchaser_organisation_id, organisation_ids=json.loads(alert.organisation_ids),
+        evidence=json.loads(alert.evidence), state=alert.state, raised_at=alert.raised_at, audit_seq=alert.audit_seq,
+        reviewer_id=alert.reviewer_id, reviewed_at=alert.reviewed_at, closed_by=alert.closed_by, closed_at=alert.closed_at,
+        close_reason=alert.close_reason, links=alert_links(alert),
+    )
+
+
+class RiskAlertController(Controller):
+    tags = ["Supervision"]
+    guards = [SUPERVISORS]
+    path = "/api/supervision/alerts"
+
+    @get("/", summary="Risk alerts, newest first", description="Filters combine. Alerts about bids exist only once bidding closed.")
+    async def list_alerts(
+        self, session: DbSession, actor: CurrentActor,
+        alert_state: AlertState | None = Parameter(query="state", default=None), rule: str | None = Parameter(default=None, pattern="^(" + "|".join(rules.RULE_LABELS) + ")$"),
+        tender_id: int | None = Parameter(default=None, ge=1, le=MAX_ID), organisation_id: int | None = Parameter(default=None, ge=1, le=MAX_ID),
+        limit: int = Parameter(default=50, ge=1, le=200), offset: int = Parameter(default=0, ge=0, le=100_000),
+    ) -> AlertList:
+        found, total = await service.alerts(session, actor, service.AlertFilter(
+            state=alert_state.value if alert_state else None, rule=rule, tender_id=tender_id, organisation_id=organisation_id, limit=limit, offset=offset))
+        return AlertList(items=[alert_out(a) for a in found], total=total)
+
+    @get("/{alert_id:int}", summary="One risk alert with its evidence")
+    async def one(self, session: DbSession, actor: CurrentActor, alert_id: int = AlertId) -> AlertOut:
+        return alert_out(await service.alert(session, actor, alert_id))
+
+    @post("/{alert_id:int}/review", summary="Take a new alert under review", status_code=200)
+    async def review(self, session: DbSession, platform: PlatformDep, actor: CurrentActor, alert_id: int = AlertId) -> AlertOut:
+        return alert_out(await service.review(session, platform, actor, alert_id))
+
+    @post("/{alert_id:int}/close", summary="Close an alert, with the reason", status_code=200)
+    async def close(self, data: CloseIn, session: DbSession, platform: PlatformDep, actor: CurrentActor, alert_id: int = AlertId) -> AlertOut:
+        return alert_out(await service.close(session, platform, actor, alert_id, data.reason))

@@ -26,6 +26,7 @@ from bidding.opening_key_controllers import OpeningKeyController
 from bidding.pages import BidPages
 from bidding.security_controllers import BidSecurityController
 from bidding.security_pages import BidSecurityPages
+from expert_pool.controllers import ExpertPoolController
 from procurement.audit.controllers import AuditEntryController, AuditProofController
 from procurement.audit.pages import AuditPages
 from procurement.clock import Clock
@@ -144,6 +145,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
             FeedController,
             AtomFeedController,
             RiskAlertController,
+            ExpertPoolController,
             SupervisionPages,
             CreditEntryController,
             CreditPages,

@@ -178,6 +178,45 @@ def users_create(uscc: str, username: str, display_name: str, roles: tuple[str, 
     console.print(f"created user {username}")
 
 
+# --- experts -------------------------------------------------------------------------------
+
+
+@main.group(help="The expert pool (评标专家库).")
+def experts() -> None:
+    pass
+
+
+@experts.command("import", help="Import experts from a CSV FILE (columns: see expert_pool/csv_io.py): all rows or none; "
+                 "prints the report, exit 1 on a refused file.")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def experts_import(file: Path) -> None:
+    from expert_pool import csv_io
+    from procurement.platform import Platform
+
+    async def run() -> csv_io.schemas.ImportReport:
+        platform = Platform.build(_settings())
+        try:
+            async with platform.db.transaction() as session:
+                return await csv_io.import_experts(session, platform, None, file.read_bytes(), via="cli")
+        finally:
+            await platform.close()
+
+    try:
+        report = asyncio.run(run())
+    except csv_io.ImportRefused as exc:
+        for row in exc.report.rows:
+            for error in row.errors:
+                click.echo(f"row {row.row}\t{error.field}\t{error.rule}")
+        for error in exc.errors:
+            if not error.field.startswith("row["):
+                click.echo(f"file\t{error.field}\t{error.message}")
+        console.print(f"[red]refused: {exc.detail}[/red]")
+        sys.exit(1)
+    for row in report.rows:
+        click.echo(f"row {row.row}\texpert {row.expert_id}")
+    console.print(f"imported {report.created} expert(s)")
+
+
 # --- audit ---------------------------------------------------------------------------------
 
 

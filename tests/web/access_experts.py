@@ -2,12 +2,37 @@
 
 from __future__ import annotations
 
-from procurement.identity.models import Role  # noqa: F401
-from tests.web.access_rules import LOGGED_IN, OWNERS, PUBLIC, SUPERVISORS, Requests, Rows, Rule, roles  # noqa: F401
+from procurement.identity.models import Role
+from tests.web.access_rules import (  # noqa: F401
+    LOGGED_IN,
+    OWNERS,
+    PUBLIC,
+    SUPERVISORS,
+    Requests,
+    Rows,
+    Rule,
+    roles,
+)
+
+OPERATORS = roles(Role.operator)
+POOL_READERS = roles(Role.operator, Role.supervisor)
+EXPERTS = roles(Role.expert)
 
 # fmt: off
 ROWS: Rows = {
+    ("GET",  "/api/experts/specialties"):  Rule(LOGGED_IN, "the whole specialty code list"),
+    ("POST", "/api/experts/specialties"):  Rule(OPERATORS, "the parent code must exist"),
+    ("POST", "/api/experts/imports"):      Rule(OPERATORS, "all rows or none; one audit entry per import"),
+    ("GET",  "/api/experts"):              Rule(POOL_READERS, "national IDs masked except for supervisors"),
+    ("GET",  "/api/experts.csv"):          Rule(POOL_READERS, "national IDs masked except for supervisors"),
+    ("GET",  "/api/experts/{expert_id}"):  Rule(POOL_READERS, "national ID masked except for supervisors"),
+    ("GET",  "/api/experts/me"):           Rule(EXPERTS, "the caller's own expert profile only (404 when not linked)"),
+    ("PUT",  "/api/experts/me"):           Rule(EXPERTS, "the caller's own profile only: phone, relationships, unavailable periods"),
 }
 # fmt: on
 
-REQUESTS: Requests = {}
+REQUESTS: Requests = {
+    ("POST", "/api/experts/specialties"): {"json": {"code": "Z99", "name": "走查专业"}},
+    ("POST", "/api/experts/imports"): {"content": b"name,national_id,employer_uscc,region,specialties\r\n"},
+    ("PUT", "/api/experts/me"): {"json": {"phone": "13800000000"}},
+}

@@ -27,6 +27,7 @@ from bidding.pages import BidPages
 from bidding.security_controllers import BidSecurityController
 from bidding.security_pages import BidSecurityPages
 from expert_pool.controllers import ExpertPoolController
+from expert_pool.draw_controllers import ExpertDrawController
 from procurement.audit.controllers import AuditEntryController, AuditProofController
 from procurement.audit.pages import AuditPages
 from procurement.clock import Clock
@@ -146,6 +147,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
             AtomFeedController,
             RiskAlertController,
             ExpertPoolController,
+            ExpertDrawController,
             SupervisionPages,
             CreditEntryController,
             CreditPages,

@@ -302,6 +302,42 @@ def audit_checkpoint() -> None:
     console.print(asyncio.run(run()))
 
 
+# --- draw -----------------------------------------------------------------------------------
+
+
+@main.group(help="Expert draws (docs/expert-draw.md).")
+def draw() -> None:
+    pass
+
+
+@draw.command("verify", help="Re-run draw DRAW_ID from the stored snapshot, request and seed; print each check, exit 1 on a mismatch.")
+@click.argument("draw_id", type=click.IntRange(1))
+def draw_verify(draw_id: int) -> None:
+    from expert_pool import draws
+    from procurement.errors import NotFound
+    from procurement.platform import Platform
+
+    async def run() -> draws.VerificationOut:
+        platform = Platform.build(_settings())
+        try:
+            async with platform.db.transaction(write=False) as session:
+                return await draws.verification(session, None, draw_id)
+        finally:
+            await platform.close()
+
+    try:
+        report = asyncio.run(run())
+    except NotFound as exc:
+        console.print(f"[red]{exc.detail}[/red]")
+        sys.exit(2)
+    for check in report.checks:
+        click.echo(f"{'ok' if check.ok else 'MISMATCH'}\t{check.check}\t{check.message}")
+    if not report.ok:
+        console.print(f"[red]draw {draw_id}: verification failed[/red]")
+        sys.exit(1)
+    console.print(f"draw {draw_id}: verified")
+
+
 # --- bid: the bidder's side, over HTTP (bidding/cli.py) ----------------------------------------
 
 from bidding.cli import bid  # the group lives in its own module, beside the bidding code

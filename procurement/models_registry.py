@@ -8,6 +8,7 @@ from sqlmodel import SQLModel
 from bidding import models as bid_models
 from bidding import opening_key_models as bid_opening_key_models  # noqa: F401 - registers its tables
 from bidding import security_models as bid_security_models
+from expert_pool import draw_models as expert_draw_models  # noqa: F401 - registers its tables
 from expert_pool import models as expert_models  # noqa: F401 - registers its tables
 from procurement.audit import models as audit_models
 from procurement.credit import models as credit_models

@@ -28,6 +28,10 @@ ROWS: Rows = {
     ("GET",  "/api/experts/{expert_id}"):  Rule(POOL_READERS, "national ID masked except for supervisors"),
     ("GET",  "/api/experts/me"):           Rule(EXPERTS, "the caller's own expert profile only (404 when not linked)"),
     ("PUT",  "/api/experts/me"):           Rule(EXPERTS, "the caller's own profile only: phone, relationships, unavailable periods"),
+    ("POST", "/api/tenders/{tender_id}/draws"):      Rule(OWNERS, "the organisation running the tender, after bidding closed; counts only in the answer"),
+    ("GET",  "/api/draws/{draw_id}"):                Rule(LOGGED_IN, "who may see the tender; names and reasons for supervisors only"),
+    ("POST", "/api/draws/{draw_id}/reveal"):         Rule(SUPERVISORS, "once; the seed goes into the audit log"),
+    ("GET",  "/api/draws/{draw_id}/verification"):   Rule(LOGGED_IN, "supervisors; anyone who may see the tender after the reveal"),
 }
 # fmt: on
 
@@ -35,4 +39,5 @@ REQUESTS: Requests = {
     ("POST", "/api/experts/specialties"): {"json": {"code": "Z99", "name": "走查专业"}},
     ("POST", "/api/experts/imports"): {"content": b"name,national_id,employer_uscc,region,specialties\r\n"},
     ("PUT", "/api/experts/me"): {"json": {"phone": "13800000000"}},
+    ("POST", "/api/tenders/{tender_id}/draws"): {"json": {"seats": {"A01": 5}, "evaluation_date": "2030-10-01"}},
 }

@@ -125,6 +125,7 @@ class World:
             "security_id": 999999,
             "alert_id": 999999,
             "expert_id": 999999,
+            "draw_id": 999999,
             "entry_id": 999999,  # a blacklist entry that does not exist
             "number": 1,
             "day": "2030-10-01",

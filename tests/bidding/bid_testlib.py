@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import base64
+import shutil
+import subprocess
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from bidding import envelope
@@ -86,3 +89,18 @@ async def submit(client, bidder: Bidder, tender_id: int, lot: int, data: bytes, 
         sent = await client.put(f"/api/bid-uploads/{upload_id}/parts/{number}", headers=bidder.headers, content=data[offset:offset + size])
         assert sent.status_code == 200, sent.text
     return await client.post(f"/api/bid-uploads/{upload_id}/complete", headers=bidder.headers, json={"signature": signature})
+
+
+def server_copy(platform, tmp_path: Path) -> Path:
+    """Everything the server side holds: its data directory (object store, keys) and the database."""
+    copy = tmp_path / "server-copy"
+    shutil.copytree(platform.settings.data_dir, copy)
+    database = platform.settings.resolved_database_url
+    if database.startswith("sqlite"):
+        path = Path(database.split("///", 1)[1])
+        for file in path.parent.glob(path.name + "*"):  # with its WAL
+            shutil.copy(file, copy / file.name)
+    else:
+        url = database.replace("postgresql+asyncpg://", "postgresql://")
+        (copy / "database.sql").write_bytes(subprocess.run(["pg_dump", url], capture_output=True, check=True).stdout)
+    return copy

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import base64
 import re
-import shutil
-import subprocess
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -17,7 +15,14 @@ from procurement.credit.models import BlacklistEntry, CreditCheck, EntryStatus
 from procurement.identity.models import Organisation, Role
 from procurement.jobs import build_registry
 from procurement.scheduler.framework import sweep
-from tests.bidding.bid_testlib import Bidder, bidder, open_tender, sealed, submit
+from tests.bidding.bid_testlib import (
+    Bidder,
+    bidder,
+    open_tender,
+    sealed,
+    server_copy,
+    submit,
+)
 from tests.conftest import bearer
 
 ONE_LOT = [{"title": "全部内容", "budget": "1250000.00", "bid_security": "25000.00"}]
@@ -127,16 +132,7 @@ async def test_nothing_the_server_holds_before_the_deadline_opens_a_bid(client, 
     data, signature = sealed(who, tender.id, 1, 1, price="990000.00")
     assert (await submit(client, who, tender.id, 1, data, signature)).status_code == 201
     # Everything on the server side before the deadline: the database, the object store, the keys.
-    copy = tmp_path / "server-copy"
-    shutil.copytree(platform.settings.data_dir, copy)
-    database = platform.settings.resolved_database_url
-    if database.startswith("sqlite"):
-        path = Path(database.split("///", 1)[1])
-        for file in path.parent.glob(path.name + "*"):  # with its WAL
-            shutil.copy(file, copy / file.name)
-    else:
-        url = database.replace("postgresql+asyncpg://", "postgresql://")
-        (copy / "database.sql").write_bytes(subprocess.run(["pg_dump", url], capture_output=True, check=True).stdout)
+    copy = server_copy(platform, tmp_path)
     header = envelope.read_header([data])
     candidates = _candidate_secrets(copy)
     assert len(candidates) > 100  # the copy is not empty: hashes, keys, tokens are all tried

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import base64
-import shutil
-import subprocess
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.x25519 import (
     X25519PrivateKey,
@@ -23,7 +20,7 @@ from procurement.identity.models import Role
 from procurement.jobs import build_registry
 from procurement.scheduler.framework import sweep
 from tests import conftest
-from tests.bidding.bid_testlib import Bidder, bidder, sealed, submit
+from tests.bidding.bid_testlib import Bidder, bidder, sealed, server_copy, submit
 from tests.bidding.test_opening import _candidate_secrets
 from tests.conftest import bearer
 from tests.tenders.tender_testlib import draft_body
@@ -295,23 +292,9 @@ async def test_with_fewer_than_k_shares_an_unreleased_bid_fails_at_the_close(cli
 # --- The private key rests nowhere -------------------------------------------------------------------------------
 
 
-def _server_copy(platform, tmp_path: Path) -> Path:
-    copy = tmp_path / "server-copy"
-    shutil.copytree(platform.settings.data_dir, copy)
-    database = platform.settings.resolved_database_url
-    if database.startswith("sqlite"):
-        path = Path(database.split("///", 1)[1])
-        for file in path.parent.glob(path.name + "*"):  # with its WAL
-            shutil.copy(file, copy / file.name)
-    else:
-        url = database.replace("postgresql+asyncpg://", "postgresql://")
-        (copy / "database.sql").write_bytes(subprocess.run(["pg_dump", url], capture_output=True, check=True).stdout)
-    return copy
-
-
 async def test_the_private_opening_key_is_nowhere_on_the_server_after_creation(client, users, platform, clock, tmp_path) -> None:
     tender, custodians, public, bids = await _published_with_bids(client, users, platform, clock)
-    copy = _server_copy(platform, tmp_path)
+    copy = server_copy(platform, tmp_path)
     # The key only the custodians together can make: rebuilt here, on "their" side.
     shares = [shamir.Share(x, base64.b64decode(await _unwrapped(client, tender.id, c))) for x, c in enumerate(custodians, start=1)]
     private = shamir.combine(shares[:2])

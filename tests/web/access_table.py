@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from procurement.identity.models import Role
 from tests.web import (
+    access_award,
     access_bid_pages,
     access_bid_security,
     access_bids,
@@ -36,7 +37,7 @@ from tests.web.access_rules import ADMINS, LOGGED_IN, PUBLIC, SUPERVISORS, Reque
 
 # Areas keep their rows in their own modules (tests/web/access_*.py), merged here.
 AREAS = (
-    access_bid_pages, access_bid_security, access_bids, access_credit, access_evaluation, access_expert_pages, access_experts,
+    access_award, access_bid_pages, access_bid_security, access_bids, access_credit, access_evaluation, access_expert_pages, access_experts,
     access_invitations, access_notices, access_opening_key, access_supervision, access_tender_documents, access_tender_feeds, access_tender_manage,
 )
 

@@ -26,6 +26,8 @@ from tests.web import (
     access_expert_pages,
     access_experts,
     access_invitations,
+    access_mall_catalogue,
+    access_mall_orders,
     access_notices,
     access_opening_key,
     access_supervision,
@@ -38,7 +40,7 @@ from tests.web.access_rules import ADMINS, LOGGED_IN, PUBLIC, SUPERVISORS, Reque
 # Areas keep their rows in their own modules (tests/web/access_*.py), merged here.
 AREAS = (
     access_award, access_bid_pages, access_bid_security, access_bids, access_credit, access_evaluation, access_expert_pages, access_experts,
-    access_invitations, access_notices, access_opening_key, access_supervision, access_tender_documents, access_tender_feeds, access_tender_manage,
+    access_invitations, access_mall_catalogue, access_mall_orders, access_notices, access_opening_key, access_supervision, access_tender_documents, access_tender_feeds, access_tender_manage,
 )
 
 # fmt: off

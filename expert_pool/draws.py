@@ -5,30 +5,41 @@ builds its inputs from the database, stores its outputs and keeps the seed secre
 
 - ``make_draw``: the organisation running the tender, once bidding closed (before, who bid is
   secret). Audit ``draw.seed_committed`` (commitment and digests) is written before the draw
-  is run, then ``draw.made`` with counts only.
-- ``view``: supervisors see names and reasons; everyone else who may see the tender, counts.
-- ``reveal``: a supervisor publishes the seed in the audit log (``draw.seed_revealed``).
+  is run, then ``draw.made`` with counts only; then every seat is invited
+  (``invitation_notices.invite``).
+- ``supplement``: a seat given up (declined, no answer, a conflict at check-in) is refilled by
+  replaying the recorded declines plus this one (补抽); ``draw.supplemented`` carries counts
+  only, the names go under the draw's embargo; a pool that cannot fill the seat leaves it
+  empty (``draw.seat_unfilled``).
+- ``view``: supervisors see names, reasons and the invitations; everyone else who may see the
+  tender, counts.
+- ``reveal``: a supervisor publishes the seed in the audit log (``draw.seed_revealed``) and the
+  entries naming the experts are released; ``release_names`` releases them when the
+  evaluation starts.
 - ``verification``: re-runs ``verify`` from the stored snapshot, request and seed.
 
-Not yet in the snapshot: past sittings and this month's draw counts (no table records
-sittings yet), so ``recent_sitting`` and ``monthly_draw_limit`` never apply; supervised
-tenders likewise. The request turns both limits off so the record says so.
+The snapshot records each expert's sittings (accepted invitations within the sitting window:
+the purchaser's USCC and the evaluation date) and draws in the evaluation's calendar month
+(invitations created in it), so ``recent_sitting`` and ``monthly_draw_limit`` apply with the
+settings' window and limit. Supervised tenders are not recorded yet (no table holds them).
 """
 
 from __future__ import annotations
 
 import json
 from collections import defaultdict
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bidding.models import Bid
 from expert_pool import draw as lib
+from expert_pool import invitation_notices
 from expert_pool.draw_models import ExpertDraw
+from expert_pool.invitation_models import ENDED, ExpertInvitation, InvitationStatus
 from expert_pool.models import (
     Expert,
     ExpertRelationship,
@@ -106,6 +117,8 @@ class DrawOut(BaseModel):
     committee: list[DrawnOut] | None = None
     reserve_list: list[DrawnOut] | None = None
     excluded: list[ExclusionOut] | None = None
+    invitations: list[invitation_notices.InvitationStatusOut] | None = None
+    unfilled: list[DrawnOut] | None = None  # seats given up that no expert could be drawn for
 
 
 class CheckOut(BaseModel):
@@ -133,7 +146,7 @@ async def make_draw(session: AsyncSession, platform: Platform, actor: Actor, ten
     today = to_display(platform.clock.now()).date()
     if data.evaluation_date < today:
         raise InvalidInput.for_field("body.evaluation_date", N_("the evaluation cannot start before today (%(today)s)"), today=today.isoformat())
-    if await _existing(session, tender_id, data.lot) is not None:
+    if await draw_of(session, tender_id, data.lot) is not None:
         # One draw per committee: drawing again until one likes the result is what the commitment guards against.
         raise Conflict(N_("the experts for this tender (lot %(lot)s) are already drawn"), lot=data.lot or "-")
     codes = {s.code for s in (await session.execute(select(Specialty))).scalars()}
@@ -145,9 +158,11 @@ async def make_draw(session: AsyncSession, platform: Platform, actor: Actor, ten
         evaluation_date=data.evaluation_date, evaluation_days=data.evaluation_days,
         purchaser_uscc=await _uscc(session, tender.purchaser_organisation_id), bidder_usccs=await _bidders(session, tender, data.lot),
         purchaser_representatives=data.purchaser_representatives, allowed_regions=frozenset(data.allowed_regions),
-        minimum_members=data.minimum_members,
+        minimum_members=data.minimum_members, sitting_window_days=platform.settings.expert_sitting_window_days,
+        max_draws_per_month=platform.settings.expert_max_draws_per_month or None,  # 0: no limit
     ))
-    snapshot = await pool_snapshot(session, set(request.specialties), data.evaluation_date)
+    snapshot = await pool_snapshot(session, set(request.specialties), data.evaluation_date,
+                                   sitting_window_days=request.sitting_window_days)
     seed = lib.new_seed()
     commitment = lib.seed_commitment(seed)
     row = ExpertDraw(
@@ -176,6 +191,7 @@ async def make_draw(session: AsyncSession, platform: Platform, actor: Actor, ten
         details={"tender_id": tender.id, "lot": data.lot, "seats": len(outcome.seats), "reserves": len(outcome.reserves),
                  "exclusions": len(outcome.exclusions), "candidates": len(snapshot), "outcome_digest": outcome.digest},
     )
+    await invitation_notices.invite(session, platform, row, outcome.seats)
     await session.flush()
     return row
 
@@ -188,7 +204,7 @@ def _checked(request: lib.DrawRequest) -> lib.DrawRequest:
         raise InvalidInput.for_errors([FieldError(f"{prefix}.{error.field}", error.template, tuple(error.params.items()), article=error.article)]) from None
 
 
-async def _existing(session: AsyncSession, tender_id: int, lot: int | None) -> ExpertDraw | None:
+async def draw_of(session: AsyncSession, tender_id: int, lot: int | None) -> ExpertDraw | None:
     lot_is = ExpertDraw.lot_number.is_(None) if lot is None else ExpertDraw.lot_number == lot  # type: ignore[union-attr]
     return (await session.execute(select(ExpertDraw).where(ExpertDraw.tender_id == tender_id, lot_is).limit(1))).scalar_one_or_none()
 
@@ -205,42 +221,92 @@ async def _bidders(session: AsyncSession, tender: Tender, lot: int | None) -> fr
     return frozenset((await session.execute(query.distinct())).scalars())
 
 
-async def pool_snapshot(session: AsyncSession, specialties: set[str], evaluation_date: date) -> lib.PoolSnapshot:
-    """The experts with a requested specialty, as the draw sees them (docs/expert-draw.md §2)."""
-    links = (await session.execute(
-        select(ExpertSpecialty.expert_id, Specialty.code).join(Specialty, Specialty.id == ExpertSpecialty.specialty_id)  # type: ignore[arg-type]
+async def pool_snapshot(session: AsyncSession, specialties: set[str], evaluation_date: date, *,
+                        sitting_window_days: int = 0) -> lib.PoolSnapshot:
+    """The experts with a requested specialty, as the draw sees them (docs/expert-draw.md §2).
+
+    Plain rows, not table objects, and the candidates picked by a subquery, not a list of ids:
+    with 100,000 experts this keeps the draw near the cost of reading the pool once
+    (benchmarks/expert_draw.py).
+    """
+    rows = (await session.execute(
+        select(Expert.id, Specialty.code, Expert.region, Expert.status, Expert.qualification_expires, Expert.employer_uscc)
+        .join(ExpertSpecialty, ExpertSpecialty.expert_id == Expert.id).join(Specialty, Specialty.id == ExpertSpecialty.specialty_id)  # type: ignore[arg-type]
         .where(Specialty.code.in_(specialties))  # type: ignore[attr-defined]
     )).all()
     codes: dict[int, set[str]] = defaultdict(set)
-    for expert_id, code in links:
+    experts: dict[int, tuple[Any, ...]] = {}
+    for expert_id, code, *columns in rows:
         codes[expert_id].add(code)
-    ids = sorted(codes)
-    if not ids:
+        experts[expert_id] = tuple(columns)
+    if not experts:
         return lib.PoolSnapshot.of([])
-    experts = (await session.execute(select(Expert).where(Expert.id.in_(ids)))).scalars()  # type: ignore[union-attr]
-    ties: dict[int, list[ExpertRelationship]] = defaultdict(list)
-    for rel in (await session.execute(select(ExpertRelationship).where(ExpertRelationship.expert_id.in_(ids)))).scalars():  # type: ignore[attr-defined]
-        ties[rel.expert_id].append(rel)
+    candidates = (select(ExpertSpecialty.expert_id).join(Specialty, Specialty.id == ExpertSpecialty.specialty_id)  # type: ignore[arg-type]
+                  .where(Specialty.code.in_(specialties)))  # type: ignore[attr-defined]
+    ties: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
+    for expert_id, *tie in await session.execute(
+        select(ExpertRelationship.expert_id, ExpertRelationship.kind, ExpertRelationship.organisation_uscc, ExpertRelationship.from_date,
+               ExpertRelationship.to_date).where(ExpertRelationship.expert_id.in_(candidates))  # type: ignore[attr-defined]
+    ):
+        ties[expert_id].append(tuple(tie))
     absent: dict[int, list[lib.DateRange]] = defaultdict(list)
-    for period in (await session.execute(select(ExpertUnavailability).where(ExpertUnavailability.expert_id.in_(ids)))).scalars():  # type: ignore[attr-defined]
-        absent[period.expert_id].append(lib.DateRange(period.from_date, period.to_date))
+    for expert_id, start, end in await session.execute(
+        select(ExpertUnavailability.expert_id, ExpertUnavailability.from_date, ExpertUnavailability.to_date)
+        .where(ExpertUnavailability.expert_id.in_(candidates))  # type: ignore[attr-defined]
+    ):
+        absent[expert_id].append(lib.DateRange(start, end))
 
-    def held(kind: RelationshipKind, rels: list[ExpertRelationship]) -> frozenset[str]:
+    def held(kind: RelationshipKind, rels: list[tuple[Any, ...]]) -> frozenset[str]:
         # Shares and relatives: the ones still held on the evaluation's first day.
-        return frozenset(r.organisation_uscc for r in rels if r.kind == kind and (r.to_date is None or r.to_date >= evaluation_date))
+        return frozenset(uscc for k, uscc, _, end in rels if k == kind and (end is None or end >= evaluation_date))
 
+    sittings, drawn_this_month = await _history(session, evaluation_date, sitting_window_days)
     return lib.PoolSnapshot.of(
         lib.Expert(
-            id=str(e.id), specialties=frozenset(codes[e.id]), region=e.region, status=_STATUS.get(e.status, lib.ExpertStatus.dismissed),  # type: ignore[index]
-            qualification_expires=e.qualification_expires,
-            employers=(lib.Employment(e.employer_uscc), *(lib.Employment(r.organisation_uscc, r.from_date, r.to_date)
-                                                          for r in ties[e.id] if r.kind == RelationshipKind.employer)),  # type: ignore[index]
-            shareholdings=held(RelationshipKind.shareholding, ties[e.id]),  # type: ignore[index]
-            relative_organisations=held(RelationshipKind.relative, ties[e.id]),  # type: ignore[index]
-            unavailable=tuple(absent[e.id]),  # type: ignore[index]
+            id=str(expert_id), specialties=frozenset(codes[expert_id]), region=region, status=_STATUS.get(status, lib.ExpertStatus.dismissed),
+            qualification_expires=expires,
+            employers=(lib.Employment(employer), *(lib.Employment(uscc, start, end) for k, uscc, start, end in ties[expert_id]
+                                                   if k == RelationshipKind.employer)),
+            shareholdings=held(RelationshipKind.shareholding, ties[expert_id]),
+            relative_organisations=held(RelationshipKind.relative, ties[expert_id]),
+            unavailable=tuple(absent[expert_id]),
+            sittings=tuple(sittings[expert_id]), draws_this_month=drawn_this_month.get(expert_id, 0),
         )
-        for e in experts
+        for expert_id, (region, status, expires, employer) in experts.items()
     )
+
+
+async def _history(session: AsyncSession, evaluation_date: date, window_days: int) -> tuple[dict[int, list[lib.Sitting]], dict[int, int]]:
+    """Every expert's sittings the window can see and invitations in the evaluation's month.
+
+    A sitting is an accepted invitation: the tender's purchaser and the evaluation's first day,
+    after ``evaluation − window`` and not after the evaluation (older or later ones change
+    nothing, so the snapshot leaves them out). Draws this month count every invitation created
+    in the evaluation's calendar month (Beijing), whatever its answer: being drawn is what the
+    limit counts. Read by date range, not by expert, so the pool's size does not matter.
+    """
+    sittings: dict[int, list[lib.Sitting]] = defaultdict(list)
+    if window_days:
+        rows = await session.execute(
+            select(ExpertInvitation.expert_id, Organisation.uscc, ExpertDraw.evaluation_date)
+            .join(ExpertDraw, ExpertDraw.id == ExpertInvitation.draw_id)  # type: ignore[arg-type]
+            .join(Tender, Tender.id == ExpertDraw.tender_id)  # type: ignore[arg-type]
+            .join(Organisation, Organisation.id == Tender.purchaser_organisation_id)  # type: ignore[arg-type]
+            .where(ExpertInvitation.status == InvitationStatus.accepted,
+                   ExpertDraw.evaluation_date > evaluation_date - timedelta(days=window_days),  # type: ignore[operator]
+                   ExpertDraw.evaluation_date <= evaluation_date)  # type: ignore[operator]
+        )
+        for expert_id, uscc, on in rows:
+            sittings[expert_id].append(lib.Sitting(uscc, on))
+    first = evaluation_date.replace(day=1)
+    following = (first + timedelta(days=32)).replace(day=1)
+    start, end = (invitation_notices.day_start(day) for day in (first, following))
+    counts = await session.execute(
+        select(ExpertInvitation.expert_id, func.count()).where(
+            ExpertInvitation.created_at >= start, ExpertInvitation.created_at < end)  # type: ignore[operator]
+        .group_by(ExpertInvitation.expert_id)  # type: ignore[arg-type]
+    )
+    return sittings, {expert_id: count for expert_id, count in counts}
 
 
 # --- reading, revealing, verifying -----------------------------------------------------------
@@ -282,6 +348,10 @@ async def view(session: AsyncSession, actor: Actor, draw_id: int) -> DrawOut:
     out.excluded = [
         ExclusionOut(expert_id=int(x[0]), name=names.get(int(x[0]), ""), reasons=[_reason(r) for r in x[1]]) for x in outcome["exclusions"]
     ]
+    out.invitations = await invitation_notices.of_draw(session, draw_id)
+    # A seat given up stays in the outcome when no replacement could be drawn: that seat is empty.
+    ended = {str(i.expert_id) for i in out.invitations if i.status in ENDED}
+    out.unfilled = [drawn(d) for d in outcome["seats"] if d[0] in ended]
     return out
 
 
@@ -296,12 +366,77 @@ async def reveal(session: AsyncSession, platform: Platform, actor: Actor, draw_i
     row = await get_draw(session, actor, draw_id, for_update=True)
     if row.revealed_at is not None:
         raise Conflict(N_("the seed of draw %(id)s is already revealed"), id=draw_id)
+    await _reveal(session, platform, actor, row)
+    return row
+
+
+async def reveal_after_evaluation(session: AsyncSession, platform: Platform, draw_id: int) -> None:
+    """The committee's report is signed: the seed goes into the log, so anyone may verify the draw
+    (docs/expert-draw.md §1); nothing to do when a supervisor revealed it already."""
+    row = await get_draw(session, None, draw_id, for_update=True)
+    if row.revealed_at is None:
+        await _reveal(session, platform, None, row)
+
+
+async def _reveal(session: AsyncSession, platform: Platform, actor: Actor | None, row: ExpertDraw) -> None:
     row.revealed_at = platform.clock.now()
     session.add(row)
     await audit.record(session, platform.clock, actor, "draw.seed_revealed", subject_type="draw", subject_id=row.id,
                        details={"tender_id": row.tender_id, "lot": row.lot_number, "seed": row.seed, "seed_commitment": row.seed_commitment})
+    await audit.release_embargo(session, platform.clock, invitation_notices.embargo_key(row.id))  # type: ignore[arg-type]
     await session.flush()
-    return row
+
+
+async def release_names(session: AsyncSession, platform: Platform, draw_id: int) -> int:
+    """The evaluation starts: the audit entries naming the draw's experts become readable. Returns how many."""
+    row = await get_draw(session, None, draw_id)
+    released = await audit.release_embargo(session, platform.clock, invitation_notices.embargo_key(row.id))  # type: ignore[arg-type]
+    if released:
+        await audit.record(session, platform.clock, None, "draw.names_released", subject_type="draw", subject_id=row.id,
+                           details={"tender_id": row.tender_id, "lot": row.lot_number, "entries": released})
+    return released
+
+
+# --- supplementary draws -----------------------------------------------------------------------
+
+
+async def supplement(session: AsyncSession, platform: Platform, draw_id: int, expert_id: int, cause: InvitationStatus) -> ExpertInvitation | None:
+    """Refill the seat ``expert_id`` gave up (补抽) and invite the replacement; None: nobody is left to draw.
+
+    The library replays the recorded declines plus this one (what ``lib.supplement`` does), so
+    the stored outcome is exactly what verification recomputes. The callers authorise (the
+    expert's own answer, the answer deadline); the entries here are the system's, since an
+    actor would name who declined. ``draw.supplemented`` carries counts only; who replaced whom
+    is held under the draw's embargo.
+    """
+    row = await get_draw(session, None, draw_id, for_update=True)  # serialises the supplements of one draw
+    snapshot, request = _inputs(row)
+    try:
+        outcome = lib.run_draw(snapshot, request, bytes.fromhex(row.seed), (*_outcome(row)["declines"], str(expert_id)))
+    except lib.InsufficientExperts as error:
+        await audit.record(session, platform.clock, None, "draw.seat_unfilled", subject_type="draw", subject_id=row.id,
+                           details={"tender_id": row.tender_id, "lot": row.lot_number, "cause": cause.value,
+                                    "specialty": error.params["specialty"], "round": error.params["round"]})
+        return None
+    except lib.InvalidDecline as error:
+        raise Conflict(error.template, **error.params) from None
+    row.outcome = outcome.canonical_bytes().decode()
+    session.add(row)
+    replacement = outcome.replacements[-1]
+    drawn = next(d for d in outcome.seats if d.expert_id == replacement.replaced_by)
+    await audit.record(session, platform.clock, None, "draw.supplemented", subject_type="draw", subject_id=row.id,
+                       details={"tender_id": row.tender_id, "lot": row.lot_number, "cause": cause.value, "round": drawn.round,
+                                "supplements": len(outcome.replacements), "reserves_left": len(outcome.reserves),
+                                "outcome_digest": outcome.digest})
+    await audit.record(session, platform.clock, None, "draw.seat_replaced", subject_type="draw", subject_id=row.id,
+                       details={"declined": replacement.declined, "replaced_by": replacement.replaced_by,
+                                "specialty": replacement.specialty, "round": replacement.round},
+                       embargo=invitation_notices.embargo_key(row.id))  # type: ignore[arg-type]
+    return (await invitation_notices.invite(session, platform, row, [drawn]))[0]
+
+
+def _inputs(row: ExpertDraw) -> tuple[lib.PoolSnapshot, lib.DrawRequest]:
+    return lib.PoolSnapshot.from_canonical_bytes(row.snapshot.encode()), request_of(json.loads(row.request))
 
 
 async def logged_commitment(session: AsyncSession, row: ExpertDraw) -> str | None:
@@ -344,8 +479,7 @@ async def verification(session: AsyncSession, actor: Actor | None, draw_id: int)
     committed = await logged_commitment(session, row)
     problems: list[lib.Problem] = []
     try:
-        snapshot = lib.PoolSnapshot.from_canonical_bytes(row.snapshot.encode())
-        request = request_of(json.loads(row.request))
+        snapshot, request = _inputs(row)
         result = lib.verify(snapshot, request, bytes.fromhex(row.seed), _outcome(row), committed=committed or "")
         problems = list(result.problems)
     except (lib.DrawError, ValueError, KeyError, TypeError) as error:

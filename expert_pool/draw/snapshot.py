@@ -185,6 +185,11 @@ class PoolSnapshot:
         alive: holding that many containers sets off full garbage-collector passes that cost
         four times the encoding itself.
         """
+        return self._canonical
+
+    @cached_property
+    def _canonical(self) -> bytes:
+        # Encoded once: the digest, the stored copy and verification all read these bytes.
         with collector_paused():
             rows = ",".join([canonical_text(expert.encoded()) for expert in self.experts])
         return f"[{canonical_text(SNAPSHOT_LABEL)},[{rows}]]".encode()

@@ -17,6 +17,7 @@ from tests.web.access_rules import (  # noqa: F401
 OPERATORS = roles(Role.operator)
 POOL_READERS = roles(Role.operator, Role.supervisor)
 EXPERTS = roles(Role.expert)
+RATERS = roles(Role.purchaser, Role.supervisor)
 
 # fmt: off
 ROWS: Rows = {
@@ -32,6 +33,12 @@ ROWS: Rows = {
     ("GET",  "/api/draws/{draw_id}"):                Rule(LOGGED_IN, "who may see the tender; names and reasons for supervisors only"),
     ("POST", "/api/draws/{draw_id}/reveal"):         Rule(SUPERVISORS, "once; the seed goes into the audit log"),
     ("GET",  "/api/draws/{draw_id}/verification"):   Rule(LOGGED_IN, "supervisors; anyone who may see the tender after the reveal"),
+    ("POST", "/api/draws/{draw_id}/ratings"):        Rule(RATERS, "the tender's purchaser organisation and supervisors, once per side and expert, in the working days after the evaluation"),
+    ("GET",  "/api/draws/{draw_id}/ratings"):        Rule(RATERS, "the purchaser its own side's ratings, names once the evaluation ended; supervisors all, with averages"),
+    ("GET",  "/api/experts/{expert_id}/ratings"):    Rule(SUPERVISORS, "average, count and every rating"),
+    ("GET",  "/api/expert-ratings/flagged"):         Rule(SUPERVISORS, "average below the review threshold over at least the minimum count"),
+    ("GET",  "/tenders/{tender_id}/expert-ratings"): Rule(RATERS, "as GET /api/draws/{draw_id}/ratings, for each draw of the tender"),
+    ("POST", "/tenders/{tender_id}/expert-ratings"): Rule(RATERS, "as POST /api/draws/{draw_id}/ratings"),
 }
 # fmt: on
 
@@ -40,4 +47,6 @@ REQUESTS: Requests = {
     ("POST", "/api/experts/imports"): {"content": b"name,national_id,employer_uscc,region,specialties\r\n"},
     ("PUT", "/api/experts/me"): {"json": {"phone": "13800000000"}},
     ("POST", "/api/tenders/{tender_id}/draws"): {"json": {"seats": {"A01": 5}, "evaluation_date": "2030-10-01"}},
+    ("POST", "/api/draws/{draw_id}/ratings"): {"json": {"expert_id": 1, "score": 80, "comment": "走查"}},
+    ("POST", "/tenders/{tender_id}/expert-ratings"): {"data": {"draw_id": "1", "expert_id": "1", "score": "80", "comment": "走查"}},
 }

@@ -1,0 +1,1 @@
+"""The notification outbox: messages written in the transaction that causes them, delivered later."""

@@ -351,8 +351,9 @@ async def refund(session: AsyncSession, platform: Platform, actor: Actor, securi
 # --- Award and contract: called by the evaluation -----------------------------------------------------
 
 
-async def _confirmed_of(session: AsyncSession, tender_id: int) -> list[BidSecurity]:
-    query = select(BidSecurity).where(BidSecurity.tender_id == tender_id, BidSecurity.status.in_(REFUNDABLE)).order_by(BidSecurity.id)
+async def _confirmed_of(session: AsyncSession, tender_id: int, lot_number: int) -> list[BidSecurity]:
+    query = select(BidSecurity).where(BidSecurity.tender_id == tender_id, BidSecurity.lot_number == lot_number,
+                                      BidSecurity.status.in_(REFUNDABLE)).order_by(BidSecurity.id)
     return list((await session.execute(query.with_for_update())).scalars())
 
 
@@ -363,34 +364,38 @@ async def _refunds(session: AsyncSession, tender_id: int, rows: Iterable[BidSecu
     return [(row, refund_of(row, facts)) for row in rows]
 
 
-async def refunds_due_after_award(session: AsyncSession, platform: Platform, tender_id: int, winner_org_ids: Iterable[int],
-                                  award_notice_at: datetime) -> list[tuple[BidSecurity, Refund | None]]:
-    """The award notice went out: record it on every confirmed security; (security, its refund now)."""
+async def refunds_due_after_award(session: AsyncSession, platform: Platform, tender_id: int, lot_number: int,
+                                  winner_org_ids: Iterable[int], award_notice_at: datetime) -> list[tuple[BidSecurity, Refund | None]]:
+    """The lot's award notice went out: record it on the lot's confirmed securities; (security, its refund now).
+
+    Per lot, because lots are awarded on different days and a bidder that wins one lot and
+    loses another is owed the losing lot's security from that lot's award notice.
+    """
     winners = set(winner_org_ids)
-    rows = await _confirmed_of(session, tender_id)
+    rows = await _confirmed_of(session, tender_id, lot_number)
     for row in rows:
         row.winner, row.award_notice_at = row.organisation_id in winners, award_notice_at
     await session.flush()
     result = await _refunds(session, tender_id, rows)
     await audit.record(
         session, platform.clock, None, "bid_security.award_recorded", subject_type="tender", subject_id=tender_id,
-        details={"award_notice_at": as_utc(award_notice_at).isoformat(), "winners": sorted(winners),
+        details={"lot": lot_number, "award_notice_at": as_utc(award_notice_at).isoformat(), "winners": sorted(winners),
                  "refunds": {str(r.id): (d.due_on.isoformat() if d else None) for r, d in result}},
     )
     return result
 
 
-async def refunds_due_after_contract(session: AsyncSession, platform: Platform, tender_id: int,
+async def refunds_due_after_contract(session: AsyncSession, platform: Platform, tender_id: int, lot_number: int,
                                      contract_signed_at: datetime) -> list[tuple[BidSecurity, Refund | None]]:
-    """The contract was signed: every confirmed security of the tender falls due (winner and, for works, the rest)."""
-    rows = await _confirmed_of(session, tender_id)
+    """The lot's contract was signed: its confirmed securities fall due (winner and, for works, the rest)."""
+    rows = await _confirmed_of(session, tender_id, lot_number)
     for row in rows:
         row.contract_signed_at = contract_signed_at
     await session.flush()
     result = await _refunds(session, tender_id, rows)
     await audit.record(
         session, platform.clock, None, "bid_security.contract_recorded", subject_type="tender", subject_id=tender_id,
-        details={"contract_signed_at": as_utc(contract_signed_at).isoformat(),
+        details={"lot": lot_number, "contract_signed_at": as_utc(contract_signed_at).isoformat(),
                  "refunds": {str(r.id): (d.due_on.isoformat() if d else None) for r, d in result}},
     )
     return result

@@ -52,7 +52,7 @@ async def tenders_out(session: AsyncSession, tenders: list[Tender]) -> list[sche
             lots=[
                 schemas.LotOut(
                     number=lot.number, title=lot.title, budget=to_yuan(lot.budget_fen), bid_security=to_yuan(lot.bid_security_fen),
-                    evaluation_method=lot.evaluation_method,
+                    evaluation_method=lot.evaluation_method, evaluation_scheme=schemas.SchemeOut.of(service.scheme_of(lot)),
                 )
                 for lot in lots[tender.id]  # type: ignore[index]
             ],

@@ -40,9 +40,8 @@ from procurement.tenders.pages import (
     ONLINE,
     REGION,
     TRACK_LABELS,
-    label,
+    lot_row,
     row,
-    yuan,
 )
 from procurement.tenders.schemas import (
     AmendmentIn,
@@ -368,11 +367,7 @@ async def _tender_page(
         info=row(tender),
         may_change=may_change,
         next_action=next_action(tender, may_change=may_change),
-        lots=[
-            {"number": lot.number, "title": lot.title, "budget": yuan(lot.budget_fen), "bid_security": yuan(lot.bid_security_fen),
-             "evaluation": label(EVALUATION_LABELS, lot.evaluation_method)}
-            for lot in await service.lots_of(session, tender_id)
-        ],
+        lots=[lot_row(lot) for lot in await service.lots_of(session, tender_id)],
         reviews=[review_view(r, tender.method) for r in await service.reviews_of(session, tender_id)],
         amendments=[
             {"number": a.number, "amended_at": a.amended_at, "summary": a.summary,
@@ -598,11 +593,7 @@ class ReviewQueuePages(Controller):
             status_code=status_code,
             tender=tender,
             info=row(tender),
-            lots=[
-                {"number": lot.number, "title": lot.title, "budget": yuan(lot.budget_fen), "bid_security": yuan(lot.bid_security_fen),
-                 "evaluation": label(EVALUATION_LABELS, lot.evaluation_method)}
-                for lot in await service.lots_of(session, tender.id)  # type: ignore[arg-type]
-            ],
+            lots=[lot_row(lot) for lot in await service.lots_of(session, tender.id)],  # type: ignore[arg-type]
             checklist=[(i, gettext(item)) for i, item in enumerate(service.CHECKLISTS[tender.method])],
             checked=checked or set(),
             reason=reason,

@@ -12,6 +12,8 @@ from enum import StrEnum
 from sqlalchemy import BigInteger, Column, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
+from bidding.evaluation.scoring import default_scheme
+from procurement.audit.chain import canonical_json
 from procurement.models_base import timestamp
 
 
@@ -79,6 +81,11 @@ class Tender(SQLModel, table=True):
     updated_at: datetime = timestamp(index=True)
 
 
+# A lot written without a scheme (a raw insert; rows older than the column) gets the goods
+# weights (price 30): lawful on every track and for every category.
+FALLBACK_SCHEME = canonical_json(default_scheme("government", "goods", "comprehensive_scoring").encoded())
+
+
 class Lot(SQLModel, table=True):
     __tablename__ = "tender_lot"
     __table_args__ = (UniqueConstraint("tender_id", "number", name="uq_tender_lot_number"),)
@@ -89,7 +96,9 @@ class Lot(SQLModel, table=True):
     title: str = Field(max_length=200)
     budget_fen: int = Field(sa_type=BigInteger)
     bid_security_fen: int = Field(default=0, sa_type=BigInteger)
-    evaluation_method: str = Field(max_length=32)  # comprehensive_scoring | lowest_price
+    evaluation_method: str = Field(max_length=32)  # comprehensive_scoring | lowest_price: the scheme's method
+    # The evaluation scheme chosen at publication: canonical JSON of bidding.evaluation.scoring.Scheme.
+    evaluation_scheme: str = Field(default=FALLBACK_SCHEME, sa_column=Column(Text, nullable=False, server_default=FALLBACK_SCHEME))
 
 
 class EntryReview(SQLModel, table=True):
@@ -152,6 +161,7 @@ class NoticeKind(StrEnum):
     result = "result"  # 中标（成交）结果公告
     termination = "termination"  # 终止公告
     opening = "opening"  # 开标记录
+    contract = "contract"  # 合同公告 (bidding.award)
 
 
 class Notice(SQLModel, table=True):

@@ -10,6 +10,7 @@ from litestar.datastructures import State
 from litestar.response import Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bidding.evaluation import scoring
 from procurement.audit.models import AuditCheckpoint
 from procurement.clock import to_display
 from procurement.documents import PdfRenderer
@@ -25,10 +26,18 @@ from procurement.tenders.pages import (
     ONLINE,
     TRACK_LABELS,
     label,
+    scheme_view,
 )
 from procurement.web.deps import DbSession, PlatformDep
 from procurement.web.i18n import gettext, language_var
 from procurement.web.pages import page
+
+
+def _scheme(lot: dict[str, Any]) -> dict[str, Any]:
+    # Notices published before schemes were recorded name the method only.
+    if "evaluation_scheme" not in lot:
+        return {"evaluation": label(EVALUATION_LABELS, lot["evaluation_method"]), "criteria": []}
+    return scheme_view(scoring.Scheme.from_encoded(lot["evaluation_scheme"]))
 
 
 def _when(iso: str | None) -> datetime | None:
@@ -87,8 +96,7 @@ def notice_view(notice: Notice, checkpoint: AuditCheckpoint | None, *, corrects_
             "method": label(METHOD_LABELS, tender["method"]),
             "budget": _yuan(tender["budget"]),
             "lots": [
-                {**lot, "budget": _yuan(lot["budget"]), "bid_security": _yuan(lot["bid_security"]),
-                 "evaluation": label(EVALUATION_LABELS, lot["evaluation_method"])}
+                {**lot, "budget": _yuan(lot["budget"]), "bid_security": _yuan(lot["bid_security"]), **_scheme(lot)}
                 for lot in tender["lots"]
             ],
         },
@@ -106,6 +114,8 @@ def notice_view(notice: Notice, checkpoint: AuditCheckpoint | None, *, corrects_
         "reason": details.get("reason", ""),
         "failed_lots": details.get("failed_lots", []),
         "opening": _opening_view(details["opening"]) if "opening" in details else None,
+        # Candidates, result and contract (bidding.award): templates/notices/_award.html.
+        "award": {**details["award"], "publicity_ends_at": _when(details["award"].get("publicity_ends_at"))} if "award" in details else None,
         "proof": {
             "content_sha256": notice.content_sha256,
             "audit_seq": notice.audit_seq,

@@ -39,6 +39,7 @@ TITLE_SUFFIX: dict[str, str] = {
     NoticeKind.result: "中标（成交）结果公告",
     NoticeKind.termination: "终止公告",
     NoticeKind.opening: "开标记录",
+    NoticeKind.contract: "合同公告",
 }
 
 
@@ -63,6 +64,8 @@ def tender_facts(tender: Tender, lots: list[Lot], names: dict[int, str]) -> dict
             {
                 "number": lot.number, "title": lot.title, "budget": str(to_yuan(lot.budget_fen)),
                 "bid_security": str(to_yuan(lot.bid_security_fen)), "evaluation_method": lot.evaluation_method,
+                # The criteria and points bidders are judged by: published, so no later change goes unseen.
+                "evaluation_scheme": json.loads(lot.evaluation_scheme),
             }
             for lot in lots
         ],

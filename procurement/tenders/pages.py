@@ -16,6 +16,7 @@ from litestar.response import Redirect, Template
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bidding.evaluation import scoring
 from procurement.actor import Actor
 from procurement.clock import DISPLAY_ZONE, as_utc
 from procurement.errors import N_, Conflict, DomainError, Forbidden, InvalidInput
@@ -29,7 +30,7 @@ from procurement.tenders.controllers import (
     encode_cursor,
 )
 from procurement.tenders.document_models import DocumentObtained
-from procurement.tenders.models import NoticeKind, Tender, TenderStatus
+from procurement.tenders.models import Lot, NoticeKind, Tender, TenderStatus
 from procurement.tenders.money import to_fen, to_yuan
 from procurement.web.deps import CurrentActor, DbSession, OptionalActor, PlatformDep
 from procurement.web.guards import requires_roles
@@ -84,6 +85,7 @@ KIND_LABELS: dict[str, str] = {
     NoticeKind.result: N_("Result notice"),
     NoticeKind.termination: N_("Termination notice"),
     NoticeKind.opening: N_("Opening record"),
+    NoticeKind.contract: N_("Contract publication"),
 }
 ONLINE = N_("Online, on this platform")
 
@@ -96,6 +98,35 @@ def yuan(fen: int) -> str:
     """"1,250,000.00": yuan with thousands separators."""
     amount: Decimal = to_yuan(fen)
     return f"{amount:,.2f}"
+
+
+CRITERION_KIND_LABELS: dict[str, str] = {"price": N_("price"), "technical": N_("technical"), "commercial": N_("commercial")}
+TIE_RULES: dict[tuple[str, str], str] = {
+    ("comprehensive_scoring", "lower_price"): N_("Equal totals: the lower price ranks first"),
+    ("comprehensive_scoring", "higher_technical"): N_("Equal totals: the higher technical score ranks first"),
+    ("comprehensive_scoring", "earlier_submission"): N_("Equal totals: the earlier bid ranks first"),
+    ("lowest_price", "lower_price"): N_("Equal prices rank equal"),
+    ("lowest_price", "earlier_submission"): N_("Equal prices: the earlier bid ranks first"),
+}
+
+
+def lot_row(lot: Lot) -> dict[str, Any]:
+    """A lot as the lots table (templates/tenders/_lots.html) shows it, with its evaluation scheme."""
+    return {"number": lot.number, "title": lot.title, "budget": yuan(lot.budget_fen), "bid_security": yuan(lot.bid_security_fen),
+            **scheme_view(service.scheme_of(lot))}
+
+
+def scheme_view(scheme: scoring.Scheme) -> dict[str, Any]:
+    """An evaluation scheme as templates/tenders/_scheme.html shows it (lots tables, tender notices)."""
+    scored = scheme.method == "comprehensive_scoring"  # a lowest-price lot's one criterion is its price: nothing to list
+    return {
+        "evaluation": label(EVALUATION_LABELS, scheme.method),
+        "criteria": [
+            {"name": c.name, "kind": label(CRITERION_KIND_LABELS, c.kind), "points": f"{c.points.normalize():f}"} for c in scheme.criteria
+        ] if scored else [],
+        "discard_extremes": scheme.discard_extremes,
+        "ties": gettext(TIE_RULES[scheme.method, scheme.tie_break]),
+    }
 
 
 def row(tender: Tender) -> dict[str, Any]:
@@ -210,11 +241,7 @@ async def _obtaining(session: AsyncSession, platform: Platform, actor: Actor | N
 async def _tender_page(request: Request, session: AsyncSession, platform: Platform, actor: Actor | None, tender: Tender, *,
                        errors: list[tuple[str, str]] | None = None, done: str = "", status_code: int = 200) -> Template:
     tender_id: int = tender.id  # type: ignore[assignment]
-    lots = [
-        {"number": lot.number, "title": lot.title, "budget": yuan(lot.budget_fen), "bid_security": yuan(lot.bid_security_fen),
-         "evaluation": label(EVALUATION_LABELS, lot.evaluation_method)}
-        for lot in await service.lots_of(session, tender_id)
-    ]
+    lots = [lot_row(lot) for lot in await service.lots_of(session, tender_id)]
     amendments = [
         {"number": a.number, "amended_at": a.amended_at, "summary": a.summary,
          "moved": as_utc(a.deadline_after) != as_utc(a.deadline_before), "deadline_after": a.deadline_after}

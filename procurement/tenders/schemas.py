@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 import msgspec
 from pydantic import BaseModel, ConfigDict, Field
 
+from bidding.evaluation.scoring import Kind, Scheme, TieBreak
 from procurement.tenders.rules import Category, Method, Track
 
 # Up to a hundred billion yuan, in fen precision.
@@ -21,11 +22,26 @@ class _Input(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
+class CriterionIn(_Input):
+    code: str = Field(min_length=1, max_length=32, description="a key: lowercase letters, digits, underscores", examples=["technical"])
+    name: str = Field(min_length=1, max_length=100, examples=["技术方案"])
+    kind: Kind = Field(description="price: scored by the formula; technical, commercial: scored by each member")
+    points: Decimal = Field(gt=0, le=100, max_digits=5, decimal_places=2, examples=["50.00"])
+
+
 class LotIn(_Input):
     title: str = Field(min_length=2, max_length=200, examples=["第一标段：门诊楼改造"])
     budget: Yuan
     bid_security: YuanOrZero = Decimal("0.00")
     evaluation_method: EvaluationMethod = "comprehensive_scoring"
+    # The evaluation scheme (docs/evaluation.md); each part omitted takes the platform's default
+    # for the tender's track, category and this method.
+    criteria: list[CriterionIn] | None = Field(
+        default=None, min_length=1, max_length=30,
+        description="comprehensive scoring: one price criterion and points adding up to 100; lowest price: the price alone, 100 points",
+    )
+    discard_extremes: bool | None = Field(default=None, description="drop each bid's highest and lowest score sheet (5 or more members)")
+    tie_break: TieBreak | None = Field(default=None, description="government procurement: lower_price only")
 
 
 class TimelineIn(_Input):
@@ -68,12 +84,36 @@ class PublishIn(_Input):
     publish_at: datetime | None = Field(default=None, description="publish later at this time; now if omitted")
 
 
+class CriterionOut(BaseModel):
+    code: str = Field(examples=["technical"])
+    name: str = Field(examples=["技术方案"])
+    kind: str = Field(examples=["technical"])
+    points: Decimal = Field(examples=["50.00"])
+
+
+class SchemeOut(BaseModel):
+    method: str = Field(examples=["comprehensive_scoring"])
+    criteria: list[CriterionOut]
+    discard_extremes: bool = Field(examples=[False])
+    tie_break: str = Field(examples=["lower_price"])
+    disagreement_share: Decimal = Field(description="a criterion's spread above this share of its points is flagged", examples=["0.30"])
+
+    @classmethod
+    def of(cls, scheme: Scheme) -> SchemeOut:
+        return cls(
+            method=scheme.method, discard_extremes=scheme.discard_extremes, tie_break=scheme.tie_break,
+            disagreement_share=scheme.disagreement_share,
+            criteria=[CriterionOut(code=c.code, name=c.name, kind=c.kind, points=c.points) for c in scheme.criteria],
+        )
+
+
 class LotOut(BaseModel):
     number: int = Field(examples=[1])
     title: str = Field(examples=["第一标段：门诊楼改造"])
     budget: Decimal = Field(examples=["1250000.00"])
     bid_security: Decimal = Field(examples=["25000.00"])
     evaluation_method: str = Field(examples=["comprehensive_scoring"])
+    evaluation_scheme: SchemeOut
 
 
 class TenderOut(BaseModel):

@@ -7,14 +7,17 @@ table per track and method), never from scattered conditions here.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bidding.evaluation import scoring
 from procurement.actor import Actor
 from procurement.audit import service as audit
+from procurement.audit.chain import canonical_json
 from procurement.clock import as_utc
 from procurement.errors import (
     N_,
@@ -38,7 +41,7 @@ from procurement.tenders.models import (
     TenderStatus,
 )
 from procurement.tenders.money import to_fen
-from procurement.tenders.schemas import PublishIn, ReviewIn, TenderDraft
+from procurement.tenders.schemas import LotIn, PublishIn, ReviewIn, TenderDraft
 
 # Which states may follow which: the only transitions that exist.
 TRANSITIONS: dict[TenderStatus, frozenset[TenderStatus]] = {
@@ -141,8 +144,11 @@ async def lots_for(session: AsyncSession, tender_ids: list[int]) -> dict[int, li
 # --- Drafts ------------------------------------------------------------------------------------
 
 
-def _check_content(data: TenderDraft) -> None:
-    """What can be checked on a draft already: the lots against the budget and the security cap."""
+def _check_content(data: TenderDraft) -> list[scoring.Scheme]:
+    """What can be checked on a draft already: the lots against the budget and the security cap, their schemes.
+
+    Returns each lot's evaluation scheme, checked.
+    """
     try:
         tender_rules = rules.rules_for(data.track, data.method, category=data.category)
     except rules.NoProcedure as exc:
@@ -160,6 +166,38 @@ def _check_content(data: TenderDraft) -> None:
         raise InvalidInput.for_field(
             "body.timeline", "documents must be on offer from before they are until, and until no later than the bid deadline"
         )
+    return _checked_schemes(data)
+
+
+def _lot_scheme(track: str, category: str, lot: LotIn) -> scoring.Scheme:
+    """The lot's evaluation scheme: what the tender sets, the platform's default for what it omits."""
+    default = scoring.default_scheme(track, category, lot.evaluation_method)
+    return replace(
+        default,
+        criteria=default.criteria if lot.criteria is None else tuple(scoring.Criterion(c.code, c.name, c.kind, c.points) for c in lot.criteria),
+        discard_extremes=default.discard_extremes if lot.discard_extremes is None else lot.discard_extremes,
+        tie_break=default.tie_break if lot.tie_break is None else lot.tie_break,
+    )
+
+
+def _checked_schemes(data: TenderDraft) -> list[scoring.Scheme]:
+    schemes: list[scoring.Scheme] = []
+    errors: list[FieldError] = []
+    for index, lot in enumerate(data.lots):
+        scheme = _lot_scheme(data.track, data.category, lot)
+        try:
+            scheme.check(data.track, data.category)
+        except scoring.InvalidScheme as error:
+            errors.append(FieldError(f"body.lots[{index}].{error.field}", error.template, tuple(error.params.items()), error.article))
+        schemes.append(scheme)
+    if errors:
+        raise InvalidInput.for_errors(errors)
+    return schemes
+
+
+def scheme_of(lot: Lot) -> scoring.Scheme:
+    """The evaluation scheme stored on a lot."""
+    return scoring.Scheme.from_encoded(json.loads(lot.evaluation_scheme))
 
 
 async def _purchaser_for(session: AsyncSession, actor: Actor, data: TenderDraft) -> tuple[int, int | None]:
@@ -205,13 +243,14 @@ def _draft_fields(data: TenderDraft) -> dict[str, object]:
     }
 
 
-def _lots(tender_id: int, data: TenderDraft) -> list[Lot]:
+def _lots(tender_id: int, data: TenderDraft, schemes: list[scoring.Scheme]) -> list[Lot]:
     return [
         Lot(
             tender_id=tender_id, number=i, title=lot.title, budget_fen=to_fen(lot.budget),
-            bid_security_fen=to_fen(lot.bid_security), evaluation_method=lot.evaluation_method,
+            bid_security_fen=to_fen(lot.bid_security), evaluation_method=scheme.method,
+            evaluation_scheme=canonical_json(scheme.encoded()),
         )
-        for i, lot in enumerate(data.lots, start=1)
+        for i, (lot, scheme) in enumerate(zip(data.lots, schemes, strict=True), start=1)
     ]
 
 
@@ -228,7 +267,7 @@ async def create_draft(session: AsyncSession, platform: Platform, actor: Actor, 
         ).scalar_one_or_none()
         if existing is not None:
             return existing, False
-    _check_content(data)
+    schemes = _check_content(data)
     purchaser_id, agency_id = await _purchaser_for(session, actor, data)
     now = platform.clock.now()
     tender = Tender(
@@ -244,7 +283,7 @@ async def create_draft(session: AsyncSession, platform: Platform, actor: Actor, 
     )
     session.add(tender)
     await session.flush()
-    session.add_all(_lots(tender.id, data))  # type: ignore[arg-type]
+    session.add_all(_lots(tender.id, data, schemes))  # type: ignore[arg-type]
     await session.flush()
     await audit.record(
         session, platform.clock, actor, "tender.created", subject_type="tender", subject_id=tender.id,
@@ -257,14 +296,14 @@ async def update_draft(session: AsyncSession, platform: Platform, actor: Actor, 
     tender = await _owned(session, actor, tender_id)
     if tender.status != TenderStatus.draft:
         raise Conflict("only a draft can be edited; this tender is %(state)s", state=tender.status)
-    _check_content(data)
+    schemes = _check_content(data)
     purchaser_id, agency_id = await _purchaser_for(session, actor, data)
     tender.purchaser_organisation_id, tender.agency_organisation_id = purchaser_id, agency_id
     for name, value in _draft_fields(data).items():
         setattr(tender, name, value)
     tender.updated_at = platform.clock.now()
     await session.execute(delete(Lot).where(Lot.tender_id == tender.id))
-    session.add_all(_lots(tender.id, data))  # type: ignore[arg-type]
+    session.add_all(_lots(tender.id, data, schemes))  # type: ignore[arg-type]
     await session.flush()
     await audit.record(
         session, platform.clock, actor, "tender.updated", subject_type="tender", subject_id=tender.id,
@@ -568,10 +607,24 @@ async def fail_lots(
 
 async def opened(session: AsyncSession, platform: Platform, tender: Tender) -> None:
     """The opening ended with bids opened: the tender moves on to evaluation. Tender locked by the caller."""
-    _transition(tender, TenderStatus.opened)
+    await advance(session, platform, tender, TenderStatus.opened)
+
+
+# The OCDS release tag each later stage publishes.
+_RELEASE_TAGS = {TenderStatus.awarded: "award", TenderStatus.contract_signed: "contract"}
+
+
+async def advance(session: AsyncSession, platform: Platform, tender: Tender, to: TenderStatus,
+                  details: dict[str, object] | None = None) -> None:
+    """One step after the opening (opened → evaluating → candidates publicised → awarded → contract signed).
+
+    The evaluation and the award drive these steps; the table ``TRANSITIONS`` decides which are
+    allowed. Audited as ``tender.<state>`` by the platform (the step follows from what the actor
+    did, which is audited on its own). Tender locked by the caller.
+    """
+    _transition(tender, to)
     tender.updated_at = platform.clock.now()
     await session.flush()
-    await audit.record(
-        session, platform.clock, None, "tender.opened", subject_type="tender", subject_id=tender.id, organisation_id=tender.owner_organisation_id,
-    )
-    await ocds.record_release(session, platform, tender, ["tenderUpdate"])
+    await audit.record(session, platform.clock, None, f"tender.{to.value}", subject_type="tender", subject_id=tender.id,
+                       organisation_id=tender.owner_organisation_id, details=details)
+    await ocds.record_release(session, platform, tender, [_RELEASE_TAGS.get(to, "tenderUpdate")])

@@ -191,7 +191,7 @@ async def test_after_award_and_after_contract(client, users, platform, clock) ->
         award_at = clock.now()
         async with platform.db.transaction() as session:
             result = {row.id: due for row, due in await security.refunds_due_after_award(
-                session, platform, tender.id, [winner.user.organisation_id], award_at)}
+                session, platform, tender.id, 1, [winner.user.organisation_id], award_at)}
         assert result[won] is None, "the winner's security stays until the contract"
         if loser_due:
             assert result[lost] is not None and result[lost].basis == "award" and result[lost].article == loser_article
@@ -200,7 +200,7 @@ async def test_after_award_and_after_contract(client, users, platform, clock) ->
             assert result[lost] is None, "works: the unsuccessful bidders too are refunded after the contract (条例 第五十七条)"
         signed_at = award_at + timedelta(days=10)
         async with platform.db.transaction() as session:
-            after = {row.id: due for row, due in await security.refunds_due_after_contract(session, platform, tender.id, signed_at)}
+            after = {row.id: due for row, due in await security.refunds_due_after_contract(session, platform, tender.id, 1, signed_at)}
         assert after[won] is not None and after[won].basis == "contract"
         if track == "works":
             assert after[won].due_on == signed_at.astimezone(BEIJING).date() + timedelta(days=5)

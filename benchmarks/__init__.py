@@ -24,6 +24,10 @@ BENCHMARKS: dict[str, tuple[str, str]] = {
         "benchmarks.tender_search",
         "the public tender search with filters over 100,000 tenders vs. /health; target ratio >= 0.15, p99 < 50 ms",
     ),
+    "catalogue_search": (
+        "benchmarks.catalogue_search",
+        "the public mall search (Chinese keyword, category, price sort) over 100,000 products vs. /health; target ratio >= 0.15",
+    ),
     "notice_pdf": (
         "benchmarks.notice_pdf",
         "a two-page notice's PDF through the app vs. WeasyPrint rendering the same HTML directly; target ratio >= 0.8",
@@ -53,7 +57,13 @@ BENCHMARKS: dict[str, tuple[str, str]] = {
             "p99 of the completion; target aggregate bids/s >= 0.5 x one bidder's sequential bids/s"
         ),
     ),
+    "stats_report": ("benchmarks.stats_report", "the yearly statistics report over 100,000 tenders vs. one aggregate SQL query over the same rows; target ratio >= 0.2"),
+    "mall_orders": ("benchmarks.mall_orders", "concurrent mall orders against a small stock vs. a plain insert of the same rows; zero oversell; target ratio >= 0.2"),
     "credit_check": ("benchmarks.credit_check", "the credit check as used at bid submission (stored) vs. a primary-key read of the blacklist table; target ratio >= 0.5"),
+    "expert_draw": (
+        "benchmarks.expert_draw",
+        "an expert draw (pool snapshot, the library draw, storing it) over 100,000 experts vs. one query reading the eligible rows; target ratio >= 0.33",
+    ),
 }
 
 

@@ -21,13 +21,23 @@ from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
+from bidding.award.controllers import AwardController
+from bidding.award.pages import AwardPages
 from bidding.controllers import BidController, OpeningController
+from bidding.evaluation.controllers import EvaluationController
+from bidding.evaluation.pages import EvaluationPages, EvaluationProgressPages
 from bidding.opening_key_controllers import OpeningKeyController
 from bidding.pages import BidPages
 from bidding.security_controllers import BidSecurityController
 from bidding.security_pages import BidSecurityPages
 from expert_pool.controllers import ExpertPoolController
 from expert_pool.draw_controllers import ExpertDrawController
+from expert_pool.draw_pages import DrawMonitorPages, DrawRequestPages
+from expert_pool.invitation_controllers import InvitationController
+from expert_pool.invitation_pages import InvitationLinkPages, MyInvitationPages
+from expert_pool.pages import ExpertPoolPages, ExpertProfilePages
+from expert_pool.rating_controllers import ExpertRatingController
+from expert_pool.rating_pages import ExpertRatingPages
 from procurement.audit.controllers import AuditEntryController, AuditProofController
 from procurement.audit.pages import AuditPages
 from procurement.clock import Clock
@@ -47,11 +57,15 @@ from procurement.identity.pages import (
     UserPages,
 )
 from procurement.jobs import build_registry
+from procurement.mall.order_pages import ORDER_HANDLERS as MALL_ORDER_HANDLERS
+from procurement.mall.routes import CATALOGUE_HANDLERS as MALL_CATALOGUE_HANDLERS
 from procurement.observability import configure_logging
 from procurement.paths import PROJECT_ROOT
 from procurement.platform import Platform
 from procurement.scheduler.runner import SchedulerRunner
 from procurement.settings import Settings
+from procurement.statistics.controllers import StatisticsController
+from procurement.statistics.pages import StatisticsPages, SupervisionStatisticsPages
 from procurement.supervision.controllers import RiskAlertController
 from procurement.supervision.pages import SupervisionPages
 from procurement.tenders.controllers import (
@@ -59,12 +73,16 @@ from procurement.tenders.controllers import (
     TenderController,
     TenderRulesController,
 )
+from procurement.tenders.document_controllers import TenderDocumentController
+from procurement.tenders.feed_controllers import (
+    AtomFeedController,
+    FeedController,
+    OcdsController,
+)
+from procurement.tenders.manage_pages import ReviewQueuePages, TenderManagePages
 from procurement.tenders.notice_controllers import NoticeController
 from procurement.tenders.notice_pages import NoticePages
-from procurement.tenders.manage_pages import ReviewQueuePages, TenderManagePages
-from procurement.tenders.document_controllers import TenderDocumentController
 from procurement.tenders.pages import TenderPages
-from procurement.tenders.feed_controllers import AtomFeedController, FeedController, OcdsController
 from procurement.web.deps import (
     provide_actor,
     provide_optional_actor,
@@ -138,9 +156,13 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
             BidController,
             OpeningController,
             OpeningKeyController,
+            EvaluationController,
+            EvaluationPages, EvaluationProgressPages,
             BidPages,
             BidSecurityController,
             BidSecurityPages,
+            AwardController,
+            AwardPages,
             NoticePages,
             OcdsController,
             FeedController,
@@ -148,11 +170,20 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
             RiskAlertController,
             ExpertPoolController,
             ExpertDrawController,
+            InvitationController,
+            InvitationLinkPages,
+            MyInvitationPages,
+            ExpertPoolPages, ExpertProfilePages, DrawRequestPages, DrawMonitorPages,
+            ExpertRatingController,
+            ExpertRatingPages,
             SupervisionPages,
+            StatisticsController, StatisticsPages, SupervisionStatisticsPages,
             CreditEntryController,
             CreditPages,
             CreditProposalPages,
             CreditReviewPages,
+            *MALL_CATALOGUE_HANDLERS,
+            *MALL_ORDER_HANDLERS,
             _Metrics,
             create_static_files_router(path="/static", directories=[PROJECT_ROOT / "templates" / "static"], include_in_schema=False),
         ],

@@ -25,16 +25,19 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bidding import deadline
+from bidding import deadline, evaluation_demo
 from bidding import demo as demo_bids
+from expert_pool.demo import load_expert_demo
 from procurement.actor import Actor
-from procurement.clock import DISPLAY_ZONE, FrozenClock
+from procurement.clock import DISPLAY_ZONE, FrozenClock, as_utc
 from procurement.credit.demo import load_credit_demo
 from procurement.documents import PdfRenderer, make_pdf_environment
 from procurement.identity import schemas, service, sessions
 from procurement.identity.models import OrganisationKind, Role, User
 from procurement.identity.uscc import make_uscc
+from procurement.mall.demo import load_mall_demo
 from procurement.platform import Platform
+from procurement.statistics.demo import load_statistics_demo
 from procurement.supervision import service as supervision
 from procurement.tenders import documents
 from procurement.tenders import service as tenders
@@ -91,6 +94,7 @@ DEMO_ORGANISATIONS = (
     )),
     DemoOrganisation("12460000MB0000006", "海南大学", OrganisationKind.expert_employer, (
         DemoUser("expert", "评标专家", (Role.expert,)),
+        *(DemoUser(username, name, (Role.expert,)) for username, name in evaluation_demo.EXPERT_USERS),
     )),
 )
 
@@ -124,7 +128,10 @@ async def load_demo(platform: Platform) -> list[tuple[str, str, str]]:
     clock = FrozenClock(present - timedelta(days=max(spec.started_days_ago for spec in DEMO_TENDERS)))
     accounts = await _load_demo_accounts(replace(platform, clock=clock))
     await _load_demo_tenders(platform, clock)
+    await load_mall_demo(platform)  # before the credit demo, which then blacklists one mall supplier
     await load_credit_demo(platform)
+    await load_expert_demo(platform)
+    await load_statistics_demo(platform)
     return accounts
 
 
@@ -173,10 +180,13 @@ class DemoTender:
     run_by: str  # the demo user who creates it: "purchaser" or "agency"
     # How far it goes: draft, submitted, accepted, scheduled, published; or, for a tender
     # with a past, closed (the deadline passed, no bids: failed), amended (amended today), terminated,
-    # opened (three demo bidders bid, released their keys at the opening).
+    # opened (three demo bidders bid, released their keys at the opening); contract (evaluated,
+    # awarded and the contract recorded, some 40 days that run before the next spec starts:
+    # bidding/evaluation_demo.py).
     reach: str
     green_channel: bool = False
     started_days_ago: int = 0
+    one_lot: bool = False  # the whole budget in one scored lot, instead of a scored and a lowest-price lot
 
 
 DEMO_TENDERS = (
@@ -198,6 +208,10 @@ DEMO_TENDERS = (
                started_days_ago=20),
     DemoTender("demo-t13", "海口市第三中学多媒体教室设备采购项目", "government", "goods", "open", "460106", "2680000.00", "agency", "opened",
                started_days_ago=35),
+    DemoTender("demo-t14", "海口市人民医院住院综合楼机电安装工程", "works", "works", "open", "460106", "7600000.00", "agency", "contract",
+               started_days_ago=135, one_lot=True),
+    DemoTender("demo-t15", "海口市人民医院检验科设备采购项目", "government", "goods", "open", "460106", "3200000.00", "purchaser", "contract",
+               started_days_ago=90, one_lot=True),
 )
 # Three demo bidders and their prices, as a share of each lot's budget.
 DEMO_OFFERS = {"supplier": Decimal("0.962"), "supplier2": Decimal("0.978"), "supplier3": Decimal("0.941")}
@@ -206,7 +220,7 @@ DEMO_OFFERS = {"supplier": Decimal("0.962"), "supplier2": Decimal("0.978"), "sup
 DEMO_ADDRESSES = {"supplier": "203.0.113.7", "supplier2": "203.0.113.7", "supplier3": "198.51.100.23"}
 _REACH_ORDER = ("draft", "submitted", "accepted", "scheduled", "published")
 # Tenders with a past are published first; what happens to them later is in _after_publication.
-_PUBLISHED_THEN = {"closed": "published", "amended": "published", "terminated": "published", "opened": "published"}
+_PUBLISHED_THEN = {"closed": "published", "amended": "published", "terminated": "published", "opened": "published", "contract": "published"}
 
 
 def _demo_draft(spec: DemoTender, now: datetime, purchaser_id: int) -> TenderDraft:
@@ -215,13 +229,16 @@ def _demo_draft(spec: DemoTender, now: datetime, purchaser_id: int) -> TenderDra
     first_day = (now + timedelta(days=1)).astimezone(DISPLAY_ZONE).replace(hour=9, minute=0, second=0, microsecond=0)
     budget = Decimal(spec.budget)
     half = (budget / 2).quantize(Decimal("0.01"))
+    lots = [
+        LotIn(title="第一包", budget=half, bid_security=(half * Decimal("0.02")).quantize(Decimal("0.01"))),
+        LotIn(title="第二包", budget=budget - half, bid_security=Decimal("0.00"), evaluation_method="lowest_price"),
+    ]
+    if spec.one_lot:
+        lots = [LotIn(title="全部内容", budget=budget, bid_security=(budget * Decimal("0.02")).quantize(Decimal("0.01")))]
     return TenderDraft(
         title=spec.title, track=spec.track, category=spec.category, method=spec.method, region=spec.region, budget=budget,
         purchaser_organisation_id=purchaser_id if spec.run_by == "agency" else None, green_channel=spec.green_channel,
-        lots=[
-            LotIn(title="第一包", budget=half, bid_security=(half * Decimal("0.02")).quantize(Decimal("0.01"))),
-            LotIn(title="第二包", budget=budget - half, bid_security=Decimal("0.00"), evaluation_method="lowest_price"),
-        ],
+        lots=lots,
         timeline=TimelineIn(
             documents_from=first_day, documents_until=first_day + timedelta(days=10),
             bid_deadline=first_day + timedelta(days=25, hours=0, minutes=30), opening_place="online",
@@ -236,8 +253,8 @@ async def _actor(session: AsyncSession, username: str) -> Actor:
     return await sessions.actor_for(session, user, via="bearer", session_id=None)
 
 
-async def _load_demo_tenders(platform: Platform, clock: FrozenClock) -> None:
-    """One tender per demo spec, taken as far as its ``reach``; tenders that exist are left alone.
+async def _load_demo_tenders(platform: Platform, clock: FrozenClock, specs: tuple[DemoTender, ...] = DEMO_TENDERS) -> None:
+    """One tender per demo spec (of ``specs``), taken as far as its ``reach``; tenders that exist are left alone.
 
     The specs run in order of their start, each on ``clock`` moved forward to it; whatever
     their past leaves to do in the present (amend, close at the deadline) is done last, at
@@ -247,17 +264,20 @@ async def _load_demo_tenders(platform: Platform, clock: FrozenClock) -> None:
     past = replace(platform, clock=clock)
     created: list[tuple[DemoTender, int]] = []
     sealed: dict[int, list[demo_bids.SealedBid]] = {}
-    for spec in sorted(DEMO_TENDERS, key=lambda spec: -spec.started_days_ago):
+    for spec in sorted(specs, key=lambda spec: -spec.started_days_ago):
         clock.set(max(clock.now(), present - timedelta(days=spec.started_days_ago)))
         tender_id = await _create_demo_tender(past, spec)
         if tender_id is not None:
             created.append((spec, tender_id))
-        if spec.reach == "opened" and tender_id is not None:
+        if spec.reach in ("opened", "contract") and tender_id is not None:
             clock.advance(timedelta(days=2))  # documents on offer: the bidders obtain them and bid
             sealed[tender_id] = []
-            for username, share in DEMO_OFFERS.items():  # an hour apart; two of them from one address (an alert)
+            for username, share in DEMO_OFFERS.items():  # an hour apart; on the opened tender two of them from one address (an alert)
                 clock.advance(timedelta(hours=1))
-                sealed[tender_id] += await demo_bids.submit_bids(past, tender_id, {username: share}, client_ip=DEMO_ADDRESSES[username])
+                address = DEMO_ADDRESSES[username] if spec.reach == "opened" else ""
+                sealed[tender_id] += await demo_bids.submit_bids(past, tender_id, {username: share}, client_ip=address)
+        if spec.reach == "contract" and tender_id is not None:  # its whole past, before the next spec starts
+            await evaluation_demo.take_to_contract(past, clock, spec.key, spec.run_by, tender_id, sealed.pop(tender_id))
         if spec.reach == "terminated" and tender_id is not None:
             clock.advance(timedelta(days=2))
             async with platform.db.transaction() as session:
@@ -299,7 +319,6 @@ async def _create_demo_tender(platform: Platform, spec: DemoTender) -> int | Non
     async with platform.db.transaction() as session:
         owner = await _actor(session, spec.run_by)
         operator = await _actor(session, "operator")
-        now = platform.clock.now()
         reach = _REACH_ORDER.index(_PUBLISHED_THEN.get(spec.reach, spec.reach))
         if reach >= 1:
             await tenders.submit(session, platform, owner, tender.id)  # type: ignore[arg-type]
@@ -307,7 +326,9 @@ async def _create_demo_tender(platform: Platform, spec: DemoTender) -> int | Non
             checklist = {item: True for item in tenders.CHECKLISTS[spec.method]}
             await tenders.review(session, platform, operator, tender.id, ReviewIn(decision="accepted", checklist=checklist))  # type: ignore[arg-type]
         if spec.reach == "scheduled":
-            await tenders.publish(session, platform, owner, tender.id, PublishIn(publish_at=now + timedelta(hours=12)))  # type: ignore[arg-type]
+            # An hour before the documents go on offer, whatever the time of day the demo loads.
+            publish_at = as_utc(tender.documents_from) - timedelta(hours=1)
+            await tenders.publish(session, platform, owner, tender.id, PublishIn(publish_at=publish_at))  # type: ignore[arg-type]
         elif reach >= 4:
             await tenders.publish(session, platform, owner, tender.id, PublishIn())  # type: ignore[arg-type]
         return tender.id
@@ -317,6 +338,7 @@ async def _one_chunk(data: bytes) -> AsyncIterator[bytes]:
     yield data
 
 
+@cache  # the same bytes for the same spec: a demo loaded again (the tests load it many times) renders nothing
 def _demo_tender_documents(spec: DemoTender) -> bytes:
     """A short tender-documents PDF for a demo tender (rendered once per tender, a few hundred ms)."""
     html = (

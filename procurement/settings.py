@@ -64,9 +64,45 @@ class Settings:
     feed_watermark_seconds: int = 5
     # The longest date range one OCDS release-package export may cover.
     ocds_export_max_days: int = 31
+    # Expert invitations (docs/expert-draw.md §7): minutes a drawn expert has to answer (never past
+    # the evaluation's start); the draw's sitting window (0: off) and monthly draw limit (0: off).
+    invitation_answer_minutes: int = 60
+    expert_sitting_window_days: int = 90
+    expert_max_draws_per_month: int = 8
+    # The outbox's email adapter (docs/operations.md, "Notification outbox"); no host: email waits.
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_from: str = ""
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_starttls: bool = False
     # Reverse proxies (addresses or CIDR blocks, comma-separated) whose X-Forwarded-For is
     # believed when recording where a bid came from; empty: the peer's address is the client's.
     trusted_proxies: str = ""
+    # Expert ratings (docs/expert-draw.md, "Ratings"): the purchaser and the supervisors rate each
+    # expert within this many working days after the evaluation (local practice); an average
+    # below `expert_rating_review_below` over at least `expert_rating_min_count` ratings flags the expert.
+    expert_rating_working_days: int = 2
+    expert_rating_review_below: int = 60
+    expert_rating_min_count: int = 3
+    # Mall price control (docs/mall.md): a price more than this ratio above the e-commerce
+    # average waits for an operator; monitoring flags a change above the jump ratio and a
+    # price above the category median times the median ratio.
+    mall_reference_ratio: float = 1.10
+    mall_price_jump_ratio: float = 1.5
+    mall_category_median_ratio: float = 2.0
+    # Mall orders (docs/mall.md, "Orders"): an order at or above the direct-purchase threshold
+    # (yuan) needs a mini-competition; per-region thresholds and the categories that must be
+    # bought through the mall as JSON ({"460100": {"direct_threshold": 100000, "mall_categories":
+    # ["A02"]}}); days a supplier has to confirm; the fewest quotes a competition needs.
+    mall_direct_threshold: int = 200000
+    mall_region_rules: str = ""
+    mall_confirm_days: int = 2
+    mall_competition_min_quotes: int = 3
+    # The committee's working time from the start of an evaluation, and the one extension granted
+    # when more than a third of the members ask for it (docs/evaluation.md, "On the platform").
+    evaluation_hours: int = 8
+    evaluation_extension_hours: int = 4
 
     @property
     def resolved_database_url(self) -> str:
@@ -111,6 +147,8 @@ def _parse(name: str, type_name: object, raw: str) -> object:
             return lowered in {"1", "true", "yes", "on"}
         if kind == "int":
             return int(raw)
+        if kind == "float":
+            return float(raw)
         if kind == "Path":
             return Path(raw)
     except ValueError as exc:

@@ -62,6 +62,9 @@ PYTHON_KEYWORDS: dict[str, object] = {
     "N_": None,
     "for_field": (2,),
     "Violation": (2,),  # Violation(field, template, params, article)
+    # The expert draw library (pure, so no N_): its refusals reach users through the service.
+    "_invalid": (3,),  # _invalid(rule, field, template, ...)
+    "InsufficientExperts": (2,),  # DrawError(rule, template, ...)
     **{name: None for name in ERROR_CONSTRUCTORS},
 }
 COMMENT_TAGS = ("Translators:",)

@@ -144,7 +144,7 @@ def refusal(result: CheckResult) -> Forbidden:
     """The error that refuses a debarred organisation, naming the entry that debars it."""
     first = result.entries[0]
     return Forbidden(
-        "%(name)s is on the blacklist until %(until)s (%(authority)s, %(basis)s) and may not take part",
+        "%(name)s is on the blacklist until %(until)s (%(authority)s, %(basis)s) and may not take part in tenders or mall trades on this platform",
         name=first.organisation_name, until=first.ends_on.isoformat() if first.ends_on else "—",
         authority=first.authority, basis=first.legal_basis,
     )

@@ -21,6 +21,7 @@ from procurement.clock import to_display
 from procurement.documents import PdfRenderer
 from procurement.errors import N_, Conflict, DomainError, InvalidInput
 from procurement.identity.models import Organisation
+from procurement.mall.order_pages import ORDER_LABELS
 from procurement.supervision import rules, service
 from procurement.supervision.controllers import SUPERVISORS, AlertId
 from procurement.supervision.models import AlertState, RiskAlert
@@ -47,8 +48,12 @@ COLUMNS = {
     "client_fingerprint": N_("Client fingerprint"), "name": N_("File"), "price": N_("Price (yuan)"), "code": N_("Project code"),
     "title": N_("Title"), "bid_deadline": N_("Bid deadline"), "earliest_lawful_day": N_("Earliest lawful deadline"),
     "method": N_("Method"), "budget_yuan": N_("Budget (yuan)"), "published_at": N_("Published"),
+    "specialty": N_("Specialty"), "evaluation_date": N_("Evaluation day"), "drawn_at": N_("Drawn"), "purchaser": N_("Purchaser"),
+    "winner": N_("Winner"), "bidders": N_("Bidders"), "awarded_at": N_("Awarded"), "brand": N_("Brand"), "model": N_("Model"),
+    "quantity": N_("Quantity"), "unit_price_yuan": N_("Unit price (yuan)"), "reference_yuan": N_("E-commerce average (yuan)"),
+    "times_reference": N_("Times the average"),
 }
-_TIMES = {"upload_started_at", "submitted_at", "bid_deadline", "published_at"}
+_TIMES = {"upload_started_at", "submitted_at", "bid_deadline", "published_at", "drawn_at", "awarded_at", "placed_at", "since", "due", "checked_at"}
 
 
 def _shown(value: Any, column: str) -> str:
@@ -61,6 +66,13 @@ def _shown(value: Any, column: str) -> str:
 
 def _table(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> dict[str, Any]:
     return {"columns": [gettext(COLUMNS[c]) for c in columns], "rows": [[_shown(row.get(c), c) for c in columns] for row in rows]}
+
+
+def _order_facts(evidence: dict[str, Any]) -> list[tuple[str, str]]:
+    """What every mall alert shows first: the order as the rule saw it."""
+    return [(gettext("Purchaser"), evidence["purchaser"]), (gettext("Supplier"), evidence["supplier"]),
+            (gettext("Order status when checked"), label(ORDER_LABELS, evidence["status"])), (gettext("Order total (yuan)"), evidence["total_yuan"]),
+            (gettext("Placed"), _shown(evidence["placed_at"], "placed_at"))]
 
 
 def evidence_view(alert: RiskAlert) -> dict[str, Any]:
@@ -93,7 +105,24 @@ def evidence_view(alert: RiskAlert) -> dict[str, Any]:
         facts = [(gettext("Purchaser"), evidence["purchaser"]), (gettext("Year"), str(evidence["year"])),
                  (gettext("Threshold (yuan)"), evidence["threshold_yuan"]), (gettext("Total below it (yuan)"), evidence["total_yuan"])]
         table = _table(evidence["tenders"], ("code", "title", "method", "budget_yuan", "published_at"))
-    return {"facts": facts, "table": table, "raw": json.dumps(evidence, ensure_ascii=False, indent=2, sort_keys=True)}
+    elif alert.rule == "expert_frequency":
+        facts = [(gettext("Purchaser"), evidence["purchaser"]), (gettext("Expert"), evidence["expert"]), (gettext("Seats"), str(evidence["seats"])),
+                 (gettext("Most seats allowed"), str(evidence["max_seats"])), (gettext("Within (days)"), str(evidence["window_days"]))]
+        table = _table(evidence["draws"], ("code", "title", "lot", "specialty", "evaluation_date", "drawn_at"))
+    elif alert.rule == "rotating_winners":
+        facts = [(gettext("Region"), evidence["region"]), (gettext("Within (days)"), str(evidence["window_days"])),
+                 (gettext("Wins in the group"), "、".join(f"{g['organisation']} ({g['wins']})" for g in evidence["group"])),
+                 (gettext("Purchasers"), "、".join(evidence["purchasers"]))]
+        table = _table(evidence["lots"], ("code", "title", "lot", "purchaser", "bidders", "winner", "awarded_at"))
+    elif alert.rule == "mall_price_above_reference":
+        facts = [*_order_facts(evidence), (gettext("Most allowed (times the average)"), evidence["ratio"])]
+        table = _table(evidence["items"], ("name", "brand", "model", "quantity", "unit_price_yuan", "reference_yuan", "times_reference"))
+    elif alert.rule in ("mall_late_acceptance", "mall_late_settlement"):
+        since = gettext("Shipped") if alert.rule == "mall_late_acceptance" else gettext("Accepted")
+        facts = [*_order_facts(evidence), (since, _shown(evidence["since"], "since")), (gettext("Due by"), _shown(evidence["due"], "due")),
+                 (gettext("Days allowed"), str(evidence["days"])), (gettext("Days late when checked"), str(evidence["days_late"]))]
+    return {"facts": facts, "table": table, "order_id": evidence.get("order_id"),
+            "raw": json.dumps(evidence, ensure_ascii=False, indent=2, sort_keys=True)}
 
 
 def alert_row(alert: RiskAlert) -> dict[str, Any]:

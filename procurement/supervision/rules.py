@@ -5,35 +5,41 @@ as "unusual" is a threshold (``DEFAULTS``, overridden per region and category in
 ``risk_threshold`` table). Rules about bids run only after bidding closed: before that, even
 that a bid exists is secret (docs/bids.md), so no alert may speak of one.
 
-Rules still to come, once their data exists (docs/supervision.md, "Rule slots"): rotating
-winners (needs awards), expert frequency per purchaser (needs draws), mall prices above the
-e-commerce reference and late acceptance or settlement (need the mall), document metadata
-(author, creation software: needs the opened files read, not only their digests).
+The mall rules look at one order each and are run by the scheduler outside the tenders'
+stages (``procurement.supervision.mall_checks``). Still to come (docs/supervision.md, "Rule
+slots"): document metadata (author, creation software: needs the opened files read, not only
+their digests).
 """
 
 from __future__ import annotations
 
 import itertools
 import json
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bidding.award.models import AwardCandidate, AwardLot
 from bidding.models import Bid, BidStatus, BidUpload, LotTally
+from expert_pool.draw_models import ExpertDraw
+from expert_pool.models import Expert
 from procurement.clock import as_utc
 from procurement.errors import N_
 from procurement.identity.models import Organisation
+from procurement.mall.models import ReferencePrice
+from procurement.mall.order_models import Order, OrderItem, OrderStatus
 from procurement.supervision.models import RiskThreshold
 from procurement.tenders import rules as tender_rules
 from procurement.tenders.calendar import BEIJING, beijing_date, beijing_end_date
 from procurement.tenders.holidays import load_calendar
 from procurement.tenders.models import Tender
+from procurement.tenders.money import to_yuan
 
 # Message ids: each rule's name as supervisors read it.
 RULE_LABELS = {
@@ -43,6 +49,11 @@ RULE_LABELS = {
     "price_pattern": N_("Bid prices in a pattern (fixed gaps or a tiny spread)"),
     "minimum_deadline_single_bidder": N_("Repeated minimum bidding periods with a single bidder"),
     "split_purchases": N_("Purchases of one kind split below the threshold (化整为零)"),
+    "expert_frequency": N_("An expert seated unusually often for one purchaser"),
+    "rotating_winners": N_("The same bidders meeting repeatedly and taking turns to win"),
+    "mall_price_above_reference": N_("A mall order priced above the e-commerce reference"),
+    "mall_late_acceptance": N_("A mall order delivered but not accepted in time"),
+    "mall_late_settlement": N_("A mall order accepted but not settled in time"),
 }
 
 # (name, region, category) -> value; "" matches any. The most specific match wins.
@@ -58,6 +69,16 @@ DEFAULTS: dict[tuple[str, str, str], Decimal] = {
     ("split_threshold_yuan", "", ""): Decimal(2_000_000),
     ("split_threshold_yuan", "", "works"): Decimal(4_000_000),
     ("split_min_tenders", "", ""): Decimal(2),
+    ("expert_frequency_max_seats", "", ""): Decimal(3),
+    ("expert_frequency_window_days", "", ""): Decimal(180),
+    ("rotating_winners_window_days", "", ""): Decimal(365),
+    ("rotating_winners_min_bidders", "", ""): Decimal(3),
+    ("rotating_winners_min_tenders", "", ""): Decimal(3),
+    ("rotating_winners_max_share", "", ""): Decimal("0.5"),  # of the group's wins, by its most frequent winner
+    ("mall_price_above_reference_ratio", "", ""): Decimal("1.10"),
+    ("mall_acceptance_days", "", ""): Decimal(7),
+    # 保障中小企业款项支付条例 第八条: pay within 30 days of delivery (acceptance here).
+    ("mall_settlement_days", "", ""): Decimal(30),
 }
 
 
@@ -354,12 +375,257 @@ async def split_purchases(session: AsyncSession, purchaser_id: int, now: datetim
     return findings
 
 
+async def expert_frequency(session: AsyncSession, purchaser_id: int, now: datetime, thresholds: Thresholds) -> list[Finding]:
+    """An expert seated on the committees of one purchaser's tenders more than N times in the last D days
+    (by when each draw was made; the current seats, so a decline does not count). One alert per expert
+    and newest such draw. Names are in the evidence: alerts are for supervisors, who see the committees."""
+    purchaser = await session.get(Organisation, purchaser_id)
+    region = (purchaser.region if purchaser else "")[:6]
+    most = int(thresholds.get("expert_frequency_max_seats", region))
+    days = int(thresholds.get("expert_frequency_window_days", region))
+    rows = (await session.execute(
+        select(ExpertDraw.id, ExpertDraw.outcome, ExpertDraw.lot_number, ExpertDraw.evaluation_date, ExpertDraw.created_at,
+               Tender.id, Tender.code, Tender.title)
+        .join(Tender, Tender.id == ExpertDraw.tender_id)
+        .where(Tender.purchaser_organisation_id == purchaser_id, ExpertDraw.created_at >= now - timedelta(days=days),
+               ExpertDraw.created_at <= now, ExpertDraw.outcome != "")
+        .order_by(ExpertDraw.created_at, ExpertDraw.id)
+    )).all()
+    seated: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for draw_id, outcome, lot, evaluation_date, drawn_at, tender_id, code, title in rows:
+        for seat in json.loads(outcome)["seats"]:
+            seated[int(seat[0])].append({"draw_id": draw_id, "tender_id": tender_id, "code": code, "title": title, "lot": lot,
+                                         "specialty": seat[1], "evaluation_date": evaluation_date.isoformat(), "drawn_at": _at(drawn_at)})
+    often = {expert_id: draws for expert_id, draws in seated.items() if len(draws) > most}
+    names = dict((await session.execute(select(Expert.id, Expert.name).where(Expert.id.in_(often or {0})))).all())  # type: ignore[union-attr,arg-type]
+    return [Finding(
+        "expert_frequency", f"expert_frequency:{purchaser_id}:{expert_id}:{draws[-1]['draw_id']}",
+        {"purchaser": purchaser.name if purchaser else "", "expert_id": expert_id, "expert": names.get(expert_id, ""), "seats": len(draws),
+         "max_seats": most, "window_days": days, "draws": draws},
+        [purchaser_id], draws[-1]["tender_id"], draws[-1]["lot"], purchaser_id,
+    ) for expert_id, draws in sorted(often.items())]
+
+
+# --- Awards across a region's tenders ------------------------------------------------------------------
+
+# A lot with more bidders than this is an open market, not a ring: its groups are not enumerated
+# (the number of groups grows with the cube of the bidders).
+_MAX_MEETING_BIDDERS = 25
+
+
+@dataclass(frozen=True)
+class Meeting:
+    """An awarded lot: who bid in it and who won."""
+
+    award_lot_id: int
+    tender_id: int
+    lot: int
+    winner: int
+    bidders: frozenset[int]
+    awarded_at: datetime
+    purchaser_id: int = 0
+    code: str = ""
+    title: str = ""
+
+
+def rotations(meetings: list[Meeting], *, min_bidders: int, min_tenders: int, max_share: Decimal) -> list[tuple[frozenset[int], list[Meeting]]]:
+    """Groups of at least ``min_bidders`` organisations that all bid in lots of at least ``min_tenders`` tenders
+    won by one of them, where no member took more than ``max_share`` of those wins: taking turns.
+
+    Every group of ``min_bidders`` bidders holding a lot's winner is a seed; a seed that rotates grows
+    to every organisation that bid wherever it met. A group inside a larger one is left out: the larger names the ring.
+    """
+    def met(group: frozenset[int]) -> list[Meeting]:
+        return [m for m in meetings if group <= m.bidders and m.winner in group]
+
+    def rotates(found: list[Meeting]) -> bool:
+        if len({m.tender_id for m in found}) < min_tenders:
+            return False
+        return max(Counter(m.winner for m in found).values()) <= max_share * len(found)
+
+    seeds: dict[frozenset[int], list[Meeting]] = defaultdict(list)
+    for meeting in meetings:
+        if len(meeting.bidders) > _MAX_MEETING_BIDDERS:
+            continue
+        for others in itertools.combinations(sorted(meeting.bidders - {meeting.winner}), min_bidders - 1):
+            seeds[frozenset((meeting.winner, *others))].append(meeting)
+    groups: dict[frozenset[int], list[Meeting]] = {}
+    for found in seeds.values():
+        if rotates(found):
+            group = frozenset.intersection(*(m.bidders for m in found))
+            groups[group] = met(group)
+    groups = {group: found for group, found in groups.items() if rotates(found)}
+    return sorted(((group, found) for group, found in groups.items() if not any(group < other for other in groups)), key=lambda g: sorted(g[0]))
+
+
+async def _meetings(session: AsyncSession, region: str, since: datetime, until: datetime) -> list[Meeting]:
+    lots = (await session.execute(
+        select(AwardLot.id, AwardLot.tender_id, AwardLot.lot_number, AwardCandidate.organisation_id, AwardLot.awarded_at,
+               Tender.purchaser_organisation_id, Tender.code, Tender.title)
+        .join(AwardCandidate, AwardCandidate.id == AwardLot.winner_candidate_id).join(Tender, Tender.id == AwardLot.tender_id)
+        .where(Tender.region == region, AwardLot.awarded_at >= since, AwardLot.awarded_at <= until).order_by(AwardLot.awarded_at, AwardLot.id)
+    )).all()
+    bidders: dict[tuple[int, int], set[int]] = defaultdict(set)
+    # Who bid at the deadline: every organisation with a bid neither superseded nor withdrawn.
+    for tender_id, lot, organisation_id in await session.execute(
+        select(Bid.tender_id, Bid.lot_number, Bid.organisation_id)
+        .where(Bid.tender_id.in_({row[1] for row in lots} or {0}), Bid.status.not_in((BidStatus.superseded, BidStatus.withdrawn)))
+    ):
+        bidders[(tender_id, lot)].add(organisation_id)
+    return [Meeting(lot_id, tender_id, lot, winner, frozenset(bidders[(tender_id, lot)] | {winner}), as_utc(at), purchaser, code, title)
+            for lot_id, tender_id, lot, winner, at, purchaser, code, title in lots]
+
+
+async def rotating_winners(session: AsyncSession, tender: Tender, thresholds: Thresholds) -> list[Finding]:
+    """轮流中标: the same group of bidders meeting in the region's awarded lots and taking turns to win,
+    within the window ending at this tender's award. One alert per group and newest lot they met in."""
+    awarded = (await session.execute(select(func.max(AwardLot.awarded_at)).where(AwardLot.tender_id == tender.id))).scalar_one()
+    if awarded is None:
+        return []
+    days = int(thresholds.get("rotating_winners_window_days", tender.region, tender.category))
+    meetings = await _meetings(session, tender.region, as_utc(awarded) - timedelta(days=days), as_utc(awarded))
+    max_share = thresholds.get("rotating_winners_max_share", tender.region, tender.category)
+    found = rotations(meetings, min_bidders=int(thresholds.get("rotating_winners_min_bidders", tender.region, tender.category)),
+                      min_tenders=int(thresholds.get("rotating_winners_min_tenders", tender.region, tender.category)), max_share=max_share)
+    names = await _names(session, {o for group, lots in found for o in group} | {m.purchaser_id for _, lots in found for m in lots})
+    findings = []
+    for group, lots in found:
+        wins = Counter(m.winner for m in lots)
+        purchasers = sorted({m.purchaser_id for m in lots})
+        newest = lots[-1]
+        findings.append(Finding(
+            "rotating_winners", f"rotating_winners:{tender.region}:{_ids(group)}:{newest.award_lot_id}",
+            {"region": tender.region, "window_days": days, "max_share": str(max_share),
+             "group": [{"organisation_id": o, "organisation": names.get(o, ""), "wins": wins.get(o, 0)} for o in sorted(group)],
+             "purchasers": [names.get(p, "") for p in purchasers],
+             "lots": [{"tender_id": m.tender_id, "code": m.code, "title": m.title, "lot": m.lot, "purchaser": names.get(m.purchaser_id, ""),
+                       "winner": names.get(m.winner, ""), "winner_id": m.winner, "bidders": len(m.bidders), "awarded_at": _at(m.awarded_at)}
+                      for m in lots]},
+            sorted(group), newest.tender_id, newest.lot, purchasers[0] if len(purchasers) == 1 else None,
+        ))
+    return findings
+
+
 # Which rules run at which stage of a tender (service.check_stage).
 TENDER_RULES = {
     "closed": (same_address, signed_together),
     "opened": (identical_documents, price_pattern),
+    "awarded": (rotating_winners,),
 }
 PURCHASER_RULES = {
     "published": (split_purchases,),
     "closed": (minimum_deadline_single_bidder,),
+    # The committee is drawn after bidding closed, normally before the opening ends; a draw made
+    # later is counted at the purchaser's next tender's check.
+    "opened": (expert_frequency,),
+}
+
+
+# --- Mall orders, one at a time (run by the scheduler: mall_checks) --------------------------------------
+
+ENDED_ORDER = (OrderStatus.refused, OrderStatus.cancelled, OrderStatus.rejected)
+
+
+async def _order_context(session: AsyncSession, order_id: int) -> tuple[Order | None, str, dict[str, Any]]:
+    """The order, its purchaser's region (for the thresholds) and the facts every mall alert shows."""
+    order = await session.get(Order, order_id)
+    if order is None:
+        return None, "", {}
+    purchaser = await session.get(Organisation, order.purchaser_organisation_id)
+    names = await _names(session, (order.purchaser_organisation_id, order.supplier_organisation_id))
+    return order, (purchaser.region if purchaser else "")[:6], {
+        "order_id": order.id, "purchaser": names.get(order.purchaser_organisation_id, ""), "supplier": names.get(order.supplier_organisation_id, ""),
+        "status": order.status, "total_yuan": str(to_yuan(order.total_fen)), "placed_at": _at(order.placed_at),
+    }
+
+
+def _order_finding(rule: str, order: Order, evidence: dict[str, Any]) -> Finding:
+    return Finding(rule, f"{rule}:{order.id}", evidence, [order.purchaser_organisation_id, order.supplier_organisation_id],
+                   purchaser_organisation_id=order.purchaser_organisation_id)
+
+
+async def _references_seen(session: AsyncSession, product_id: int, moment: datetime) -> list[dict[str, Any]]:
+    """The latest e-commerce observation per source entered by ``moment``: what the order's reference averaged."""
+    rows = (await session.execute(
+        select(ReferencePrice).where(ReferencePrice.product_id == product_id, ReferencePrice.entered_at <= moment)
+        .order_by(ReferencePrice.source, ReferencePrice.observed_on.desc(), ReferencePrice.id.desc())
+    )).scalars()
+    latest: dict[str, ReferencePrice] = {}
+    for row in rows:
+        latest.setdefault(row.source, row)
+    return [{"source": r.source, "url": r.url, "price_yuan": str(to_yuan(r.price_fen)), "observed_on": r.observed_on.isoformat()}
+            for r in latest.values()]
+
+
+async def mall_price_above_reference(session: AsyncSession, order_id: int, now: datetime, thresholds: Thresholds) -> list[Finding]:
+    """An order (not refused, cancelled or rejected) with a catalogue item priced above N times the e-commerce
+    average it was placed against. An item's stored reference is that average when the product had e-commerce
+    prices at the time, else the ceiling: only items with observations entered before the order count."""
+    order, region, evidence = await _order_context(session, order_id)
+    if order is None or order.status in ENDED_ORDER:
+        return []
+    ratio = thresholds.get("mall_price_above_reference_ratio", region)
+    items = (await session.execute(
+        select(OrderItem).where(OrderItem.order_id == order_id, OrderItem.product_id.is_not(None)).order_by(OrderItem.id)
+    )).scalars()
+    above = []
+    for item in items:
+        if Decimal(item.unit_price_fen) <= Decimal(item.reference_unit_fen) * ratio:
+            continue
+        seen = await _references_seen(session, item.product_id, as_utc(order.placed_at))  # type: ignore[arg-type]
+        if seen:
+            above.append({"product_id": item.product_id, "name": item.name, "brand": item.brand, "model": item.model, "quantity": item.quantity,
+                          "unit_price_yuan": str(to_yuan(item.unit_price_fen)), "reference_yuan": str(to_yuan(item.reference_unit_fen)),
+                          "times_reference": str((Decimal(item.unit_price_fen) / item.reference_unit_fen).quantize(Decimal("0.01"))),
+                          "references": seen})
+    if not above:
+        return []
+    return [_order_finding("mall_price_above_reference", order, {**evidence, "ratio": str(ratio), "items": above})]
+
+
+@dataclass(frozen=True)
+class OrderDeadline:
+    """A step of a mall order due within N calendar days of an earlier one."""
+
+    rule: str
+    waiting: tuple[str, ...]  # the statuses in which the order still waits for the step
+    since: str  # the Order column the days count from
+    days: str  # the threshold
+
+    def due(self, since: datetime, thresholds: Thresholds, region: str) -> datetime:
+        return as_utc(since) + timedelta(days=int(thresholds.get(self.days, region)))
+
+
+LATE_ACCEPTANCE = OrderDeadline("mall_late_acceptance", (OrderStatus.shipped,), "shipped_at", "mall_acceptance_days")
+LATE_SETTLEMENT = OrderDeadline("mall_late_settlement", (OrderStatus.accepted, OrderStatus.invoiced), "accepted_at", "mall_settlement_days")
+
+
+async def _late(deadline: OrderDeadline, session: AsyncSession, order_id: int, now: datetime, thresholds: Thresholds) -> list[Finding]:
+    order, region, evidence = await _order_context(session, order_id)
+    if order is None or order.status not in deadline.waiting:
+        return []
+    since = as_utc(getattr(order, deadline.since))
+    due = deadline.due(since, thresholds, region)
+    if due > now:
+        return []
+    return [_order_finding(deadline.rule, order, {
+        **evidence, "since": _at(since), "due": _at(due), "days": int(thresholds.get(deadline.days, region)), "checked_at": _at(now),
+        "days_late": (now - due).days,
+    })]
+
+
+async def mall_late_acceptance(session: AsyncSession, order_id: int, now: datetime, thresholds: Thresholds) -> list[Finding]:
+    """Shipped, and not accepted (验收) within N days of the shipping."""
+    return await _late(LATE_ACCEPTANCE, session, order_id, now, thresholds)
+
+
+async def mall_late_settlement(session: AsyncSession, order_id: int, now: datetime, thresholds: Thresholds) -> list[Finding]:
+    """Accepted (and perhaps invoiced), and not settled (结算) within N days of the acceptance."""
+    return await _late(LATE_SETTLEMENT, session, order_id, now, thresholds)
+
+
+MALL_RULES = {
+    "mall_price_above_reference": mall_price_above_reference,
+    "mall_late_acceptance": mall_late_acceptance,
+    "mall_late_settlement": mall_late_settlement,
 }

@@ -6,7 +6,8 @@ When the data arrives: each tender is checked once at each stage, a few minutes 
 - ``published``: the purchaser's purchases of the year (split purchases);
 - ``closed`` (bids counted at the deadline, and with it the bids' secrecy lifted): where the
   bids came from and when they were completed, and the purchaser's short deadlines;
-- ``opened`` (the opening closed): the files and prices the bids revealed.
+- ``opened`` (the opening closed): the files and prices the bids revealed;
+- ``awarded`` (every lot handed to the award is awarded): who won among whom, across the region.
 
 Supervision reads the other domains' tables and changes none of them. Every alert raised,
 taken under review or closed is audited in the same transaction.
@@ -21,6 +22,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import String, and_, cast, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bidding.award.models import AwardLot
 from bidding.models import Bid, LotTally, Opening
 from bidding.security_models import BidSecurity
 from procurement.actor import Actor
@@ -34,7 +36,7 @@ from procurement.supervision import rules
 from procurement.supervision.models import AlertState, RiskAlert, RiskCheck
 from procurement.tenders.models import Tender
 
-STAGES = ("published", "closed", "opened")
+STAGES = ("published", "closed", "opened", "awarded")
 # The stage's own transitions (the count, the failure notice, the opening record) have
 # committed by then, also when a sweep catches up after downtime and runs everything at once.
 CHECK_DELAY = timedelta(minutes=5)
@@ -106,7 +108,11 @@ async def pending(session: AsyncSession, moment: datetime) -> list[tuple[str, da
     closed = select(Tender.id, counted.c.at).join(counted, counted.c.tender_id == Tender.id).where(counted.c.at <= arrived, not_checked("closed"))
     opened = select(Tender.id, Opening.closed_at).join(Opening, Opening.tender_id == Tender.id).where(
         Opening.closed_at.is_not(None), Opening.closed_at <= arrived, not_checked("opened"))
-    for stage, query in (("published", published), ("closed", closed), ("opened", opened)):
+    decided = (select(AwardLot.tender_id, func.max(AwardLot.awarded_at).label("at")).group_by(AwardLot.tender_id)
+               .having(func.count(AwardLot.awarded_at) == func.count()).subquery())
+    awarded = select(Tender.id, decided.c.at).join(decided, decided.c.tender_id == Tender.id).where(decided.c.at <= arrived,
+                                                                                                 not_checked("awarded"))
+    for stage, query in (("published", published), ("closed", closed), ("opened", opened), ("awarded", awarded)):
         for tender_id, at in await session.execute(query):
             found.append((f"{tender_id}:{stage}", as_utc(at) + CHECK_DELAY))
     return found

@@ -11,7 +11,9 @@ import pytest
 
 from procurement.identity.models import Role
 from tests.browser.pages import log_in, log_out, nav_labels, sign_in, submit
-from tests.conftest import TestUser as UserUnderTest  # not "Test...": pytest would try to collect it
+from tests.conftest import (
+    TestUser as UserUnderTest,  # not "Test...": pytest would try to collect it
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.asyncio(loop_scope="session")]
 
@@ -20,12 +22,12 @@ MakeUser = Callable[..., Awaitable[UserUnderTest]]
 
 async def test_each_role_logs_in_through_the_form_and_sees_its_navigation(page: Any, make_user: MakeUser) -> None:
     expected = {  # role: the main navigation it sees
-        Role.supervisor: ["首页", "招标项目", "失信名单", "进场审核", "监督", "审计日志", "我的账户"],
-        Role.supplier: ["首页", "招标项目", "失信名单", "我的账户"],
-        Role.purchaser: ["首页", "招标项目", "失信名单", "我的项目", "我的账户"],
-        Role.agency: ["首页", "招标项目", "失信名单", "我的项目", "我的账户"],
-        Role.expert: ["首页", "招标项目", "失信名单", "我的账户"],
-        Role.operator: ["首页", "招标项目", "失信名单", "进场审核", "我的账户"],
+        Role.supervisor: ["首页", "招标项目", "失信名单", "交易统计", "网上商城", "进场审核", "监督", "审计日志", "我的账户"],
+        Role.supplier: ["首页", "招标项目", "失信名单", "交易统计", "网上商城", "商城订单", "我的账户"],
+        Role.purchaser: ["首页", "招标项目", "失信名单", "交易统计", "网上商城", "商城订单", "我的项目", "我的账户"],
+        Role.agency: ["首页", "招标项目", "失信名单", "交易统计", "网上商城", "我的项目", "我的账户"],
+        Role.expert: ["首页", "招标项目", "失信名单", "交易统计", "网上商城", "我的评标邀请", "我的专家信息", "我的账户"],
+        Role.operator: ["首页", "招标项目", "失信名单", "交易统计", "网上商城", "进场审核", "评标专家库", "我的账户"],
     }
     for role, labels in expected.items():
         await page.context.clear_cookies()
@@ -43,7 +45,7 @@ async def test_each_role_logs_in_through_the_form_and_sees_its_navigation(page: 
     # The trading centre's administrator sees everyone, with each role's name.
     await page.context.clear_cookies()
     await log_in(page, await make_user(Role.operator, Role.admin))
-    assert await nav_labels(page) == ["首页", "招标项目", "失信名单", "进场审核", "用户管理", "我的账户"]
+    assert await nav_labels(page) == ["首页", "招标项目", "失信名单", "交易统计", "网上商城", "进场审核", "评标专家库", "用户管理", "我的账户"]
     await page.get_by_role("link", name="用户管理").click()
     await page.wait_for_url("**/users")
     assert await page.locator("h1").inner_text() == "用户管理"
@@ -81,7 +83,7 @@ async def test_the_language_switches_to_english_and_back(page: Any, make_user: M
     await page.wait_for_url("**/audit")
     assert await page.locator("html").get_attribute("lang") == "en"
     assert await page.locator("h1").inner_text() == "Audit log"
-    assert await nav_labels(page) == ["Home", "Tenders", "Credit blacklist", "Entry review", "Supervision", "Audit log", "My account"]
+    assert await nav_labels(page) == ["Home", "Tenders", "Credit blacklist", "Statistics", "Online mall", "Entry review", "Supervision", "Audit log", "My account"]
     assert await page.locator(".who").inner_text() == f"Logged in as {user.username}"
     assert await page.get_by_role("button", name="Log out").count() == 1
     assert await page.get_by_label("Action", exact=True).count() == 1

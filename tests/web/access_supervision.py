@@ -3,7 +3,16 @@
 from __future__ import annotations
 
 from procurement.identity.models import Role  # noqa: F401
-from tests.web.access_rules import LOGGED_IN, OWNERS, PUBLIC, SUPERVISORS, Requests, Rows, Rule, roles  # noqa: F401
+from tests.web.access_rules import (  # noqa: F401
+    LOGGED_IN,
+    OWNERS,
+    PUBLIC,
+    SUPERVISORS,
+    Requests,
+    Rows,
+    Rule,
+    roles,
+)
 
 # fmt: off
 ROWS: Rows = {
@@ -16,6 +25,12 @@ ROWS: Rows = {
     ("POST", "/supervision/alerts/{alert_id}/review"):       Rule(SUPERVISORS, "as POST /api/supervision/alerts/{alert_id}/review"),
     ("POST", "/supervision/alerts/{alert_id}/close"):        Rule(SUPERVISORS, "as POST /api/supervision/alerts/{alert_id}/close"),
     ("GET",  "/supervision/tenders/{tender_id}/report.pdf"): Rule(SUPERVISORS, "any tender; bids only once bidding closed"),
+    ("GET",  "/api/statistics"):                             Rule(PUBLIC, "aggregates of published facts; group_by=purchaser or purchaser_id: supervisors only (403)"),
+    ("GET",  "/api/statistics.csv"):                         Rule(PUBLIC, "as GET /api/statistics"),
+    ("GET",  "/api/statistics.xlsx"):                        Rule(PUBLIC, "as GET /api/statistics"),
+    ("GET",  "/statistics"):                                 Rule(PUBLIC, "the public summary: no breakdown by purchasing unit"),
+    ("GET",  "/supervision/statistics"):                     Rule(SUPERVISORS, "with the breakdown by purchasing unit"),
+    ("GET",  "/supervision/reports/period.pdf"):             Rule(SUPERVISORS, "figures, alerts, blacklist entries put in force, failed tenders"),
 }
 # fmt: on
 

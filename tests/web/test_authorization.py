@@ -123,10 +123,17 @@ class World:
             "bid_id": 999999,
             "response_id": 999999,
             "security_id": 999999,
+            "objection_id": 999999,
+            "letter_id": 999999,
             "alert_id": 999999,
             "expert_id": 999999,
             "draw_id": 999999,
+            "invitation_id": 999999,
+            "token": "0" * 43,  # no invitation has it
+            "evaluation_id": 999999,
             "entry_id": 999999,  # a blacklist entry that does not exist
+            "product_id": 999999, "category_id": 999999, "application_id": 999999, "review_id": 999999, "sanction_id": 999999, "file_id": 999999,  # mall
+            "order_id": 999999, "competition_id": 999999,  # mall orders
             "number": 1,
             "day": "2030-10-01",
         }

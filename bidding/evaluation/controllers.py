@@ -13,6 +13,7 @@ from typing import Any
 from litestar import Controller, Response, get, post, put
 from litestar.datastructures import State
 from litestar.params import Parameter
+from litestar.response import Stream
 
 from bidding.evaluation import report, service
 from bidding.evaluation.schemas import (
@@ -114,9 +115,9 @@ class EvaluationController(Controller):
     @get("/evaluations/{evaluation_id:int}/bids/{bid_id:int}/files/{number:int}", guards=[READERS], media_type="application/octet-stream",
          summary="One file of an opened bid, decrypted with the key released at the opening (committee, organiser, supervisors)")
     async def bid_file(self, platform: PlatformDep, actor: CurrentActor, evaluation_id: int = EvaluationId, bid_id: int = BidId,
-                       number: int = FileNumber) -> Response[bytes]:
+                       number: int = FileNumber) -> Stream:
         name, data = await service.bid_file(platform, actor, evaluation_id, bid_id, number)
-        return Response(data, media_type="application/octet-stream",
+        return Stream(data, media_type="application/octet-stream",
                         headers={"Content-Disposition": content_disposition(name), "X-Content-Type-Options": "nosniff",
                                  "Cache-Control": "private, no-store"})
 

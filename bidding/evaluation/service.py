@@ -26,7 +26,7 @@ import base64
 import hashlib
 import json
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -45,7 +45,7 @@ from bidding.evaluation.models import (
     EvaluationStatus,
 )
 from bidding.models import Bid, BidStatus, BidUploadPart
-from bidding.stored import blocking_chunks
+from bidding.stored import blocking_chunks, streamed
 from expert_pool import draws, invitations
 from expert_pool.draw_models import ExpertDraw
 from procurement.actor import Actor
@@ -625,11 +625,12 @@ def checks_visible(found: Room, now_standing: Standing) -> list[EvaluationCheck]
 # --- The opened bids' contents --------------------------------------------------------------------------------
 
 
-async def bid_file(platform: Platform, actor: Actor, evaluation_id: int, bid_id: int, number: int) -> tuple[str, bytes]:
+async def bid_file(platform: Platform, actor: Actor, evaluation_id: int, bid_id: int, number: int) -> tuple[str, AsyncIterator[bytes]]:
     """One file of an opened bid, decrypted again with the content key the bidder released at the opening.
 
     The platform keeps the envelope and, since the opening, its content key; not the plain
-    contents. Read whole into memory: bid files are documents of a few MiB.
+    contents. The file is decrypted as it is sent (a bid may be up to the tender's size limit).
+    The read is audited before the first byte goes out.
     """
     async with platform.db.transaction(write=False) as session:
         found = await room(session, platform, actor, evaluation_id)
@@ -642,17 +643,19 @@ async def bid_file(platform: Platform, actor: Actor, evaluation_id: int, bid_id:
         parts = list((await session.execute(select(BidUploadPart.object_key).where(BidUploadPart.upload_id == bid.upload_id)
                                             .order_by(BidUploadPart.number))).scalars())
         key = base64.b64decode(bid.content_key or "")
-    loop = asyncio.get_running_loop()
-    data = await asyncio.to_thread(_read_file, blocking_chunks(platform, parts, loop), key, number - 1)
     await _record_download(platform, actor, evaluation_id, bid_id, number)
-    return files[number - 1]["name"], data
+    loop = asyncio.get_running_loop()
+    return files[number - 1]["name"], streamed(lambda: _file_chunks(blocking_chunks(platform, parts, loop), key, number - 1))
 
 
-def _read_file(chunks: Iterator[bytes], key: bytes, index: int) -> bytes:
+def _file_chunks(chunks: Iterator[bytes], key: bytes, index: int) -> Iterator[bytes]:
     opened = envelope.open_envelope(chunks, key)
     for position, (_, content) in enumerate(opened.files()):
         if position == index:
-            return b"".join(content)
+            yield from content
+            return
+        for _ in content:  # the files before it: decrypted (each segment authenticates) and dropped
+            pass
     raise AssertionError("the manifest listed the file")
 
 

@@ -11,6 +11,7 @@ from litestar.params import Parameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from procurement.clock import DISPLAY_ZONE
+from procurement.errors import N_, InvalidInput
 from procurement.identity.models import Role
 from procurement.mall import budgets, competitions, orders
 from procurement.mall import order_schemas as s
@@ -74,8 +75,17 @@ async def late_out(session: AsyncSession, platform: Platform) -> list[s.LateOrde
     ) for kind, o in found]
 
 
+# Orders exist from the platform's start; far dates would overflow the conversion to UTC.
+EARLIEST, LATEST = date(2000, 1, 1), date(2099, 12, 31)
+
+
 def period(start: date, end: date) -> tuple[datetime, datetime]:
     """Beijing dates, both included, as the UTC moments [from, to)."""
+    for field, day in (("query.from", start), ("query.to", end)):
+        if not EARLIEST <= day <= LATEST:
+            raise InvalidInput.for_field(field, N_("must be a date from %(first)s to %(last)s"), first=EARLIEST.isoformat(), last=LATEST.isoformat())
+    if end < start:
+        raise InvalidInput.for_field("query.to", N_("must not be before the first date"))
     return (datetime.combine(start, time(), DISPLAY_ZONE), datetime.combine(end + timedelta(days=1), time(), DISPLAY_ZONE))
 
 

@@ -188,6 +188,9 @@ async def test_rejecting_every_item_ends_the_order_and_savings_are_summed(client
     assert [r["label"] for r in by_category] == ["台式计算机"]
     by_month = (await client.get("/api/mall/savings", headers=shop.mall.supervisor, params={**params, "group_by": "month"})).json()
     assert [r["key"] for r in by_month] == ["2026-01"]
+    for bad, field in (({"from": "0001-01-01", "to": "0001-01-01"}, "query.from"), ({"from": "2026-02-01", "to": "2026-01-01"}, "query.to")):
+        refused = await client.get("/api/mall/savings", headers=shop.mall.supervisor, params={**params, **bad})
+        assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == field
     # The statistics report counts the same spend and reference (both orders placed in January).
     report = (await client.get("/api/statistics", params={"from": "2026-01-01", "to": "2026-01-31"})).json()
     assert report["mall"] == {"spend": "8598.00", "reference": "9000.00", "savings": "402.00"}

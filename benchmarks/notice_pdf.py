@@ -50,7 +50,7 @@ async def _notice_html(data_dir: Path) -> tuple[int, str]:
     from procurement.platform import Platform
     from procurement.settings import Settings
     from procurement.tenders.notice_pages import _view
-    from procurement.web import i18n
+    from procurement import i18n
     from procurement.web.templating import make_environment
 
     settings = Settings(data_dir=data_dir, base_url="http://127.0.0.1")

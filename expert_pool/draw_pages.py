@@ -32,7 +32,7 @@ from procurement.tenders.manage_pages import FORM_AGAIN, errors_of
 from procurement.tenders.models import Tender
 from procurement.tenders.pages import STATUS_LABELS, label
 from procurement.web.deps import CurrentActor, DbSession, PlatformDep
-from procurement.web.i18n import gettext
+from procurement.i18n import gettext
 from procurement.web.pages import page
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]

@@ -16,9 +16,7 @@ import hashlib
 import secrets
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
-from functools import cache
 
-from babel.messages.pofile import read_po
 from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -30,10 +28,10 @@ from expert_pool.models import Expert
 from procurement.audit import service as audit
 from procurement.clock import DISPLAY_ZONE, to_display
 from procurement.errors import N_
+from procurement.i18n import catalogue
 from procurement.identity.models import User
 from procurement.outbox import service as outbox
 from procurement.outbox.models import Channel
-from procurement.paths import LOCALE_DIR
 from procurement.platform import Platform
 from procurement.tenders.models import Tender
 
@@ -79,19 +77,9 @@ def answer_deadline(now: datetime, evaluation_date: date, minutes: int) -> datet
     return min(asked, start) if start > now else asked
 
 
-@cache
-def _translations(language: str) -> dict[str, str]:
-    # Read here rather than through procurement.web.i18n: services stay clear of the web layer
-    # (an import-linter contract), and these messages are written by jobs as well as requests.
-    path = LOCALE_DIR / language / "LC_MESSAGES" / "messages.po"
-    if not path.exists():
-        return {}
-    with path.open("rb") as handle:
-        return {m.id: m.string for m in read_po(handle, locale=language) if isinstance(m.id, str) and m.string and not m.fuzzy}
-
-
 def _text(language: str, template: str, **params: object) -> str:
-    return _translations(language).get(template, template) % params
+    # The platform's default language, not the request's: messages go out from jobs as well as requests.
+    return catalogue(language).get(template, template) % params
 
 
 async def invite(session: AsyncSession, platform: Platform, draw: ExpertDraw, seats: Iterable[lib.Drawn]) -> list[ExpertInvitation]:

@@ -34,7 +34,7 @@ from procurement.errors import N_, Conflict, InvalidInput
 from procurement.identity.models import Role
 from procurement.tenders.manage_pages import FORM_AGAIN, errors_of
 from procurement.web.deps import CurrentActor, DbSession, PlatformDep
-from procurement.web.i18n import gettext
+from procurement.i18n import gettext
 from procurement.web.pages import page
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]

@@ -19,7 +19,7 @@ from procurement.platform import Platform
 from procurement.tenders.controllers import TenderId
 from procurement.tenders.manage_pages import FORM_AGAIN
 from procurement.web.deps import CurrentActor, DbSession, PlatformDep
-from procurement.web.i18n import gettext
+from procurement.i18n import gettext
 from procurement.web.pages import page
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]

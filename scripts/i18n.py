@@ -13,7 +13,7 @@ Messages come from
     ``title = "..."`` of a ``DomainError`` subclass;
   * ``EXTRA_MESSAGES`` below: ids computed at run time (``_("role:" ~ role)``) and messages
     that arrive already filled in (pydantic's, the USCC validator's), written as templates
-    so that ``procurement.web.i18n.gettext`` can match them.
+    so that ``procurement.i18n.gettext`` can match them.
 
 ``extract`` keeps existing translations; new messages get an empty translation, and
 messages gone from the code are dropped. Chinese translates everything; English, the
@@ -68,7 +68,7 @@ PYTHON_KEYWORDS: dict[str, object] = {
     **{name: None for name in ERROR_CONSTRUCTORS},
 }
 COMMENT_TAGS = ("Translators:",)
-PLACEHOLDER = re.compile(r"%\((\w+)\)[sdifr]")  # as procurement.web.i18n.PLACEHOLDER
+PLACEHOLDER = re.compile(r"%\((\w+)\)[sdifr]")  # as procurement.i18n.PLACEHOLDER
 HEADER = """\
 # {what} of the procurement platform's messages (message ids are English).
 # Kept up to date by `python scripts/i18n.py extract`; translate the empty msgstr entries.

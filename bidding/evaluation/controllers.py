@@ -43,7 +43,7 @@ from procurement.tenders.controllers import TenderId
 from procurement.tenders.document_controllers import content_disposition
 from procurement.web.deps import MAX_ID, CurrentActor, DbSession, PlatformDep
 from procurement.web.guards import requires_roles
-from procurement.web.i18n import language_var
+from procurement.i18n import language_var
 from storage import read_bytes
 
 OWNERS = requires_roles(Role.purchaser, Role.agency)

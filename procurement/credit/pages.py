@@ -22,7 +22,7 @@ from procurement.errors import N_, DomainError
 from procurement.identity.models import Role
 from procurement.web.deps import CurrentActor, DbSession, OptionalActor, PlatformDep
 from procurement.web.guards import requires_roles
-from procurement.web.i18n import gettext
+from procurement.i18n import gettext
 from procurement.web.pages import page
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]

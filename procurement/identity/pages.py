@@ -17,7 +17,7 @@ from procurement.identity import public_keys, schemas, service, sessions
 from procurement.identity.models import Role, User
 from procurement.web.deps import CurrentActor, DbSession, PlatformDep
 from procurement.web.guards import requires_login, requires_roles
-from procurement.web.i18n import gettext
+from procurement.i18n import gettext
 from procurement.web.pages import page, safe_next
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]

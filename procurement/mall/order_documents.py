@@ -15,7 +15,7 @@ from procurement.mall.order_controllers import OrderId, order_out
 from procurement.mall.order_models import OrderStatus
 from procurement.web.deps import CurrentActor, DbSession, PlatformDep
 from procurement.web.guards import requires_roles
-from procurement.web.i18n import language_var
+from procurement.i18n import language_var
 
 # document → (template, the states in which it exists, file name stem)
 DOCUMENTS = {

@@ -48,7 +48,7 @@ from procurement.web.deps import (
     PlatformDep,
 )
 from procurement.web.guards import requires_roles
-from procurement.web.i18n import gettext
+from procurement.i18n import gettext
 from procurement.web.pages import page
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]

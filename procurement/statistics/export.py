@@ -25,7 +25,7 @@ from procurement.tenders.pages import (
     TRACK_LABELS,
     label,
 )
-from procurement.web.i18n import gettext
+from procurement.i18n import gettext
 
 TWO = Decimal("0.01")
 GROUP_HEADINGS = {

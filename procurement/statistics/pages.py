@@ -31,7 +31,7 @@ from procurement.tenders.pages import (
     yuan,
 )
 from procurement.web.deps import CurrentActor, DbSession, OptionalActor, PlatformDep
-from procurement.web.i18n import gettext, language_var
+from procurement.i18n import gettext, language_var
 from procurement.web.pages import page
 
 FIELDS = ("from", "to", "month", "quarter", "year", "group_by", "track", "category", "method", "region")

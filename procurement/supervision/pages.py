@@ -31,7 +31,7 @@ from procurement.tenders.manage_pages import FORM_AGAIN, errors_of
 from procurement.tenders.models import Notice, NoticeKind
 from procurement.tenders.pages import STATUS_LABELS, label, yuan
 from procurement.web.deps import CurrentActor, DbSession, PlatformDep
-from procurement.web.i18n import gettext, language_var
+from procurement.i18n import gettext, language_var
 from procurement.web.pages import page
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]

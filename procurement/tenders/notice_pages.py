@@ -29,7 +29,7 @@ from procurement.tenders.pages import (
     scheme_view,
 )
 from procurement.web.deps import DbSession, PlatformDep
-from procurement.web.i18n import gettext, language_var
+from procurement.i18n import gettext, language_var
 from procurement.web.pages import page
 
 

@@ -34,7 +34,7 @@ from procurement.tenders.models import Lot, NoticeKind, Tender, TenderStatus
 from procurement.tenders.money import to_fen, to_yuan
 from procurement.web.deps import CurrentActor, DbSession, OptionalActor, PlatformDep
 from procurement.web.guards import requires_roles
-from procurement.web.i18n import gettext
+from procurement.i18n import gettext
 from procurement.web.pages import page
 
 PAGE_SIZE = 20

@@ -13,7 +13,7 @@ from litestar.response import Redirect, Template
 from procurement.identity.models import Role
 from procurement.identity.sessions import csrf_token_for
 from procurement.web.deps import DbSession
-from procurement.web.i18n import SUPPORTED
+from procurement.i18n import SUPPORTED
 from procurement.web.middleware import CARE_COOKIE, LANGUAGE_COOKIE
 
 ONE_YEAR = 365 * 24 * 3600

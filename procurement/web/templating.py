@@ -8,7 +8,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from procurement.clock import to_display
 from procurement.paths import TEMPLATES_DIR
-from procurement.web import i18n
+from procurement import i18n
 
 
 def format_datetime(moment: datetime | None) -> str:

@@ -19,7 +19,7 @@ import pytest
 
 from procurement.clock import to_display
 from procurement.identity.models import Role
-from procurement.web import i18n
+from procurement import i18n
 from tests.browser.conftest import LiveServer, screenshot
 from tests.browser.pages import (
     CONTRAST_JS,

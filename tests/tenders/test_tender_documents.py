@@ -27,7 +27,7 @@ from procurement.tenders.document_models import (
     TenderDocumentVersion,
 )
 from procurement.tenders.documents import public_documents
-from procurement.web.i18n import language_var
+from procurement.i18n import language_var
 from procurement.web.templating import make_environment
 from tests.conftest import bearer
 from tests.tenders.tender_testlib import draft_body

@@ -17,7 +17,7 @@ from types import ModuleType
 
 import pytest
 
-from procurement.web import i18n
+from procurement import i18n
 
 ROOT = Path(__file__).resolve().parents[2]
 

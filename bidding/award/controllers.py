@@ -114,6 +114,10 @@ class ConfirmIn(BaseModel):
     reason: str = Field(default="", max_length=1000, description="why not the first candidate (required then)")
 
 
+class FailIn(BaseModel):
+    reason: str = Field(min_length=10, max_length=2000, description="why the lot fails (an objection upheld, every candidate ineligible...)")
+
+
 class LetterOut(BaseModel):
     id: int
     tender_id: int
@@ -238,6 +242,16 @@ class AwardController(Controller):
     async def confirm(self, data: ConfirmIn, session: DbSession, platform: PlatformDep, actor: CurrentActor,
                       tender_id: int = TenderId, lot_number: int = LotNumber) -> LotAwardOut:
         await award.confirm_award(session, platform, actor, tender_id, lot_number, data.rank, data.reason)
+        listing = await tender_award_out(session, platform, actor, tender_id)
+        return next(lot for lot in listing.lots if lot.lot_number == lot_number)
+
+    @post("/api/tenders/{tender_id:int}/lots/{lot_number:int}/failure", guards=[RUNNERS], status_code=200,
+          summary="Fail a lot whose candidates are publicised: the failed-tender notice goes out",
+          description="Before the award only, with the reason (an objection upheld, every candidate withdrawn or ineligible). "
+          "The tender fails when no lot is left alive; bid securities of the lot fall due for refund.")
+    async def fail(self, data: FailIn, session: DbSession, platform: PlatformDep, actor: CurrentActor,
+                   tender_id: int = TenderId, lot_number: int = LotNumber) -> LotAwardOut:
+        await award.fail_lot(session, platform, actor, tender_id, lot_number, data.reason)
         listing = await tender_award_out(session, platform, actor, tender_id)
         return next(lot for lot in listing.lots if lot.lot_number == lot_number)
 

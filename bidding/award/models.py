@@ -22,6 +22,7 @@ class LotState(StrEnum):
     publicised = "publicised"  # candidates publicised (中标候选人公示)
     awarded = "awarded"  # winner confirmed, result notice and letters out
     contract_signed = "contract_signed"
+    failed = "failed"  # failed after the publicity began (e.g. an objection upheld): the lot is tendered again
 
 
 class AwardLot(SQLModel, table=True):

@@ -45,6 +45,7 @@ STATE_LABELS = {
     LotState.publicised: N_("Candidates publicised"),
     LotState.awarded: N_("Awarded"),
     LotState.contract_signed: N_("Contract signed"),
+    LotState.failed: N_("Failed: tendered again"),
 }
 # The API's field paths as the page's form fields.
 PAGE_FIELDS = {"query.signed_on": "signed_on", "body": "document"}
@@ -53,6 +54,7 @@ DONE = {
     "answered": N_("The answer is recorded."),
     "awarded": N_("The winner is confirmed: the result notice and the letters are out."),
     "contract": N_("The contract is recorded and published."),
+    "failed": N_("The lot failed: the failed-tender notice is published."),
 }
 
 
@@ -95,10 +97,10 @@ class AwardPages(Controller):
         return await _render(request, session, platform, actor, tender_id, done=done[:20])
 
     async def _again(self, request: Request, session: AsyncSession, platform: Platform, actor: Actor, tender_id: int, exc: DomainError,
-                     values: dict[str, str]) -> Template:
+                     values: dict[str, str], fields: dict[str, str] = PAGE_FIELDS) -> Template:
         await session.rollback()
         status = 409 if isinstance(exc, Conflict) else 403 if isinstance(exc, Forbidden) else 400
-        errors = [(PAGE_FIELDS.get(field, field), message) for field, message in errors_of(exc)]
+        errors = [(fields.get(field, field), message) for field, message in errors_of(exc)]
         return await _render(request, session, platform, actor, tender_id, errors=errors, values=values, status_code=status)
 
     @post("/tenders/{tender_id:int}/award/lots/{lot_number:int}/objections", guards=[SUPPLIERS], status_code=303, responses=FORM_AGAIN,
@@ -137,6 +139,18 @@ class AwardPages(Controller):
         except (InvalidInput, Conflict, Forbidden) as exc:
             return await self._again(request, session, platform, actor, tender_id, exc, values)
         return Redirect(f"/tenders/{tender_id}/award?done=awarded", status_code=303)
+
+    @post("/tenders/{tender_id:int}/award/lots/{lot_number:int}/failure", guards=[RUNNERS], status_code=303, responses=FORM_AGAIN,
+          summary="Fail a lot whose candidates are publicised, from the page")
+    async def fail(self, request: Request, data: Form, session: DbSession, platform: PlatformDep, actor: CurrentActor,
+                   tender_id: int = TenderId, lot_number: int = LotNumber) -> Any:
+        values = {"fail_reason": _text(data, "fail_reason")[:2000]}
+        try:
+            await award.fail_lot(session, platform, actor, tender_id, lot_number, values["fail_reason"])
+        except (InvalidInput, Conflict, Forbidden) as exc:
+            # Its reason is not the confirm form's "reason" on the same page.
+            return await self._again(request, session, platform, actor, tender_id, exc, values, {**PAGE_FIELDS, "reason": "fail_reason"})
+        return Redirect(f"/tenders/{tender_id}/award?done=failed", status_code=303)
 
     @post("/tenders/{tender_id:int}/award/lots/{lot_number:int}/contract", guards=[RUNNERS], status_code=303, responses=FORM_AGAIN,
           summary="Record the signed contract with its document, from the page (multipart)")

@@ -273,6 +273,39 @@ async def answer_objection(session: AsyncSession, platform: Platform, actor: Act
     return objection
 
 
+# --- The lot fails instead ------------------------------------------------------------------------------------------
+
+
+async def fail_lot(session: AsyncSession, platform: Platform, actor: Actor, tender_id: int, lot_number: int, reason: str) -> AwardLot:
+    """The organiser fails a lot whose candidates are publicised (an objection upheld, every candidate
+    withdrawn or found ineligible): the failed-tender notice goes out and the lot is tendered again.
+
+    Before the award only: once a winner is confirmed, its refusal to sign is another matter
+    (its security may be forfeited, 招标投标法实施条例 第七十四条) that this does not decide.
+    """
+    reason = reason.strip()
+    if len(reason) < 10:
+        raise InvalidInput.for_field("body.reason", "say why the lot fails, in at least %(n)s characters", n=10)
+    tender = await tenders.get_tender(session, actor, tender_id, for_update=True)
+    _require_runner(actor, tender)
+    row = await award_lot(session, tender_id, lot_number, for_update=True)
+    if row.state != LotState.publicised:
+        raise Conflict("lot %(lot)s is %(state)s: only a lot whose candidates are publicised, before the award, can fail here",
+                       lot=lot_number, state=row.state)
+    row.state, row.next_check = LotState.failed, None
+    await session.flush()
+    facts: dict[str, object] = {"evaluation_id": row.evaluation_id, "report_sha256": row.report_digest, "stage": "candidates_publicised"}
+    await audit.record(session, platform.clock, actor, "award.lot_failed", subject_type="tender", subject_id=tender_id,
+                       details={"lot": lot_number, "reason": reason})
+    failed = await failed_lots(session, tender) | {lot_number}
+    if failed >= {lot.number for lot in await tenders.lots_of(session, tender_id)}:
+        await tenders.fail(session, platform, actor, tender, reason, facts={"failed_lots": sorted(failed), **facts})
+    else:
+        await tenders.fail_lots(session, platform, tender, [lot_number], reason, facts=facts)
+        await advance(session, platform, tender)  # the lots left may all be further on
+    return row
+
+
 # --- The award ------------------------------------------------------------------------------------------------
 
 

@@ -226,3 +226,28 @@ async def test_the_contract_is_recorded_published_and_flagged_when_overdue(clien
     download = await client.get(f"/api/tenders/{tender.id}/lots/1/contract")  # public, like its notice
     assert download.status_code == 200 and download.content == body
     assert (await client.put(f"/api/tenders/{tender.id}/lots/1/contract", headers=headers, params=params, content=body)).status_code == 409
+
+
+async def test_a_publicised_lot_can_fail_instead_with_its_notice_and_refunds(client, users, platform, clock) -> None:
+    opened = await opened_tender(client, users, platform, clock)
+    tender, (first, _, _) = opened.tender, opened.bidders
+    await hand_over(platform, tender.id)
+    purchaser = await bearer(client, tender.purchaser)
+    url = f"/api/tenders/{tender.id}/lots/1/failure"
+    reason = {"reason": "异议成立：第一、二、三名候选人资格证书均已过期，重新招标。"}
+    for headers in (await bearer(client, first.user), await bearer(client, await users.make(Role.purchaser)), await bearer(client, await users.make(Role.operator))):
+        assert (await client.post(url, headers=headers, json=reason)).status_code in (403, 404)
+    short = await client.post(url, headers=purchaser, json={"reason": "不行"})
+    assert short.status_code == 422 and short.json()["errors"][0]["field"] == "body.reason"
+    failed = await client.post(url, headers=purchaser, json=reason)
+    assert failed.status_code == 200, failed.text
+    assert failed.json()["state"] == "failed"
+    # The only lot failed: the tender failed, with its failed-tender notice naming the reason.
+    assert (await client.get(f"/api/tenders/{tender.id}")).json()["status"] == "failed"
+    assert (await _notices(client, tender.id))[-1]["kind"] == "failed"
+    # The bidders' securities fall due for refund; nothing can be awarded any more.
+    securities = (await client.get(f"/api/tenders/{tender.id}/bid-security", headers=purchaser)).json()["securities"]
+    assert len(securities) == 3 and {s["refund"]["basis"] for s in securities} == {"tender_failed"}
+    assert {s["refund"]["state"] for s in securities} == {"due"}
+    assert (await client.post(f"/api/tenders/{tender.id}/lots/1/award", headers=purchaser, json={"rank": 1})).status_code == 409
+    assert (await client.post(url, headers=purchaser, json=reason)).status_code == 409

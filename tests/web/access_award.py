@@ -22,6 +22,7 @@ ROWS: Rows = {
     ("POST", "/api/tenders/{tender_id}/lots/{lot_number}/objections"):           Rule(SUPPLIERS, "bidders of the lot, during the publicity; other suppliers 403"),
     ("POST", "/api/award-objections/{objection_id}/answer"):                     Rule(OWNERS, "the organisation running the tender or its purchaser; others 403 or 404"),
     ("POST", "/api/tenders/{tender_id}/lots/{lot_number}/award"):                Rule(OWNERS, "the organisation running the tender or its purchaser, after the publicity"),
+    ("POST", "/api/tenders/{tender_id}/lots/{lot_number}/failure"):              Rule(OWNERS, "the organisation running the tender or its purchaser, while the candidates are publicised"),
     ("PUT",  "/api/tenders/{tender_id}/lots/{lot_number}/contract"):             Rule(OWNERS, "the organisation running the tender or its purchaser, for an awarded lot"),
     ("GET",  "/api/tenders/{tender_id}/lots/{lot_number}/contract"):             Rule(PUBLIC, "the published contract's document"),
     ("GET",  "/api/tenders/{tender_id}/award-letters"):                          Rule(LOGGED_IN, "a bidder its own letters; the runner, its purchaser, supervisors, operators every one; others none"),
@@ -32,6 +33,7 @@ ROWS: Rows = {
     ("POST", "/tenders/{tender_id}/award/lots/{lot_number}/objections"):         Rule(SUPPLIERS, "as POST /api/tenders/{tender_id}/lots/{lot_number}/objections"),
     ("POST", "/tenders/{tender_id}/award/objections/{objection_id}/answer"):     Rule(OWNERS, "as POST /api/award-objections/{objection_id}/answer"),
     ("POST", "/tenders/{tender_id}/award/lots/{lot_number}/confirm"):            Rule(OWNERS, "as POST /api/tenders/{tender_id}/lots/{lot_number}/award"),
+    ("POST", "/tenders/{tender_id}/award/lots/{lot_number}/failure"):            Rule(OWNERS, "as POST /api/tenders/{tender_id}/lots/{lot_number}/failure"),
     ("POST", "/tenders/{tender_id}/award/lots/{lot_number}/contract"):           Rule(OWNERS, "as PUT /api/tenders/{tender_id}/lots/{lot_number}/contract"),
 }
 # fmt: on
@@ -41,6 +43,8 @@ REQUESTS: Requests = {
     ("POST", "/api/tenders/{tender_id}/lots/{lot_number}/objections"): {"json": OBJECTION},
     ("POST", "/api/award-objections/{objection_id}/answer"): {"json": {"answer": "经核实，异议不成立，维持原公示结果。"}},
     ("POST", "/api/tenders/{tender_id}/lots/{lot_number}/award"): {"json": {"rank": 1}},
+    ("POST", "/api/tenders/{tender_id}/lots/{lot_number}/failure"): {"json": {"reason": "异议成立，全部候选人资格不符，重新招标。"}},
+    ("POST", "/tenders/{tender_id}/award/lots/{lot_number}/failure"): {"data": {"fail_reason": "异议成立，全部候选人资格不符，重新招标。"}},
     ("PUT", "/api/tenders/{tender_id}/lots/{lot_number}/contract"): {
         "params": {"signed_on": "2026-01-05", "name": "合同.pdf"}, "content": b"%PDF-1.7"},
     ("POST", "/api/award-letters/verify"): {"json": {"content": {"format": "award-letter/v1"}, "signature": "AAAA"}},

@@ -46,11 +46,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 async def _notice_html(data_dir: Path) -> tuple[int, str]:
     """The first notice's id and the HTML the app renders for its PDF."""
+    from procurement import i18n
     from procurement.clock import to_display
     from procurement.platform import Platform
     from procurement.settings import Settings
     from procurement.tenders.notice_pages import _view
-    from procurement import i18n
     from procurement.web.templating import make_environment
 
     settings = Settings(data_dir=data_dir, base_url="http://127.0.0.1")

@@ -27,12 +27,12 @@ from expert_pool.draw_models import ExpertDraw
 from expert_pool.models import Expert
 from procurement.actor import Actor
 from procurement.errors import N_, Conflict, InvalidInput
+from procurement.i18n import gettext
 from procurement.tenders import service as tenders
 from procurement.tenders.manage_pages import FORM_AGAIN, errors_of
 from procurement.tenders.models import Tender
 from procurement.tenders.pages import STATUS_LABELS, label
 from procurement.web.deps import CurrentActor, DbSession, PlatformDep
-from procurement.i18n import gettext
 from procurement.web.pages import page
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]

@@ -19,9 +19,9 @@ from expert_pool.controllers import EXPERTS
 from expert_pool.invitation_controllers import InvitationId
 from expert_pool.invitation_models import InvitationStatus
 from procurement.errors import N_, DomainError
+from procurement.i18n import gettext
 from procurement.tenders.manage_pages import FORM_AGAIN, errors_of
 from procurement.web.deps import CurrentActor, DbSession, PlatformDep
-from procurement.i18n import gettext
 from procurement.web.pages import page
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]

@@ -31,10 +31,10 @@ from expert_pool.models import (
 )
 from procurement.actor import Actor
 from procurement.errors import N_, Conflict, InvalidInput
+from procurement.i18n import gettext
 from procurement.identity.models import Role
 from procurement.tenders.manage_pages import FORM_AGAIN, errors_of
 from procurement.web.deps import CurrentActor, DbSession, PlatformDep
-from procurement.i18n import gettext
 from procurement.web.pages import page
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]

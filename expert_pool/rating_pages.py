@@ -15,11 +15,11 @@ from expert_pool import ratings
 from expert_pool.rating_controllers import RATERS
 from procurement.actor import Actor
 from procurement.errors import N_, DomainError
+from procurement.i18n import gettext
 from procurement.platform import Platform
 from procurement.tenders.controllers import TenderId
 from procurement.tenders.manage_pages import FORM_AGAIN
 from procurement.web.deps import CurrentActor, DbSession, PlatformDep
-from procurement.i18n import gettext
 from procurement.web.pages import page
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]

@@ -340,7 +340,9 @@ def draw_verify(draw_id: int) -> None:
 
 # --- bid: the bidder's side, over HTTP (bidding/cli.py) ----------------------------------------
 
-from bidding.cli import bid  # the group lives in its own module, beside the bidding code
+from bidding.cli import (
+    bid,  # the group lives in its own module, beside the bidding code
+)
 
 main.add_command(bid)
 

@@ -37,13 +37,13 @@ from bidding.evaluation.schemas import (
 from procurement.actor import Actor
 from procurement.documents import PdfRenderer
 from procurement.errors import N_, Conflict
+from procurement.i18n import language_var
 from procurement.identity.models import Role
 from procurement.platform import Platform
 from procurement.tenders.controllers import TenderId
 from procurement.tenders.document_controllers import content_disposition
 from procurement.web.deps import MAX_ID, CurrentActor, DbSession, PlatformDep
 from procurement.web.guards import requires_roles
-from procurement.i18n import language_var
 from storage import read_bytes
 
 OWNERS = requires_roles(Role.purchaser, Role.agency)

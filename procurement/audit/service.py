@@ -19,7 +19,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from procurement.actor import SYSTEM_ACTOR_NAME, Actor
 from procurement.audit import chain
-from procurement.audit.models import AuditCheckpoint, AuditEmbargo, AuditEntry, AuditHead
+from procurement.audit.models import (
+    AuditCheckpoint,
+    AuditEmbargo,
+    AuditEntry,
+    AuditHead,
+)
 from procurement.clock import Clock
 from procurement.errors import InvalidInput, NotFound
 from procurement.keys import PlatformKeys

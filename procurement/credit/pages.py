@@ -19,11 +19,11 @@ from procurement.credit.controllers import EntryId, decode_cursor, encode_cursor
 from procurement.credit.models import EntryStatus
 from procurement.credit.schemas import EntryIn
 from procurement.errors import N_, DomainError
+from procurement.i18n import gettext
 from procurement.identity.models import Role
 from procurement.web.deps import CurrentActor, DbSession, OptionalActor, PlatformDep
 from procurement.web.guards import requires_roles
-from procurement.i18n import gettext
-from procurement.web.pages import page
+from procurement.web.pages import form_errors, page
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 Multipart = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
@@ -34,14 +34,6 @@ STATUS_LABELS = {
     EntryStatus.lifted: N_("Lifted early"), EntryStatus.rejected: N_("Rejected"),
 }
 PAGE_SIZE = 20
-
-
-def _errors(exc: DomainError | ValidationError) -> list[tuple[str, str]]:
-    if isinstance(exc, ValidationError):
-        return [(str(e["loc"][-1]) if e["loc"] else "", gettext(str(e["msg"]))) for e in exc.errors()]
-    if exc.errors:
-        return [(e.field.split(".")[-1], e.shown(gettext)) for e in exc.errors]
-    return [("", gettext(exc.template, **exc.params))]
 
 
 def _date(value: str, name: str, errors: list[tuple[str, str]]) -> date | None:
@@ -87,7 +79,7 @@ class CreditPages(Controller):
                 )
                 entries = await workflow.search(session, query)
             except DomainError as exc:
-                errors = _errors(exc)
+                errors = form_errors(exc)
         next_query = ""
         if len(entries) == PAGE_SIZE:
             next_query = "&".join(f"{k}={v}" for k, v in values.items() if v) + f"&cursor={encode_cursor(entries[-1].id)}"  # type: ignore[arg-type]
@@ -122,7 +114,7 @@ class CreditProposalPages(Controller):
         try:
             proposal = EntryIn(**{k: v for k, v in values.items() if v or k in ("address",)}, permanent=permanent)  # type: ignore[arg-type]
         except ValidationError as exc:
-            errors += _errors(exc)
+            errors += form_errors(exc)
             proposal = None
         if proposal is not None:
             errors += [(e.field.split(".")[-1], e.shown(gettext)) for e in workflow.field_errors(proposal)]
@@ -137,7 +129,7 @@ class CreditProposalPages(Controller):
                 content_length=None,
             )
         except DomainError as exc:
-            return await _proposals_page_fresh(request, platform, values=values, permanent=permanent, errors=_errors(exc))
+            return await _proposals_page_fresh(request, platform, values=values, permanent=permanent, errors=form_errors(exc))
         return Redirect(f"/credit/proposals?done=proposed#entry-{entry.id}", status_code=303)
 
     @post("/credit/imports", summary="Import proposals from a CSV file, from the page (all rows or none)", status_code=200, responses=FORM_AGAIN)
@@ -182,7 +174,7 @@ class CreditReviewPages(Controller):
             await workflow.approve(session, platform, actor, entry_id)
         except DomainError as exc:
             await session.rollback()
-            return await _review_page(request, session, errors=_errors(exc), failed=entry_id, status_code=exc.status)
+            return await _review_page(request, session, errors=form_errors(exc), failed=entry_id, status_code=exc.status)
         return Redirect(f"/credit/review?done=approved#entry-{entry_id}", status_code=303)
 
     @post("/credit/{entry_id:int}/reject", summary="Reject a proposal with a reason, from the page", status_code=303, responses=FORM_AGAIN)
@@ -193,7 +185,7 @@ class CreditReviewPages(Controller):
             await workflow.reject(session, platform, actor, entry_id, str(data.get("reason", "")))
         except DomainError as exc:
             await session.rollback()
-            return await _review_page(request, session, errors=_errors(exc), failed=entry_id, status_code=exc.status)
+            return await _review_page(request, session, errors=form_errors(exc), failed=entry_id, status_code=exc.status)
         return Redirect("/credit/review?done=rejected", status_code=303)
 
     @post("/credit/{entry_id:int}/lift", summary="Lift an entry in force with a reason, from the page", status_code=303, responses=FORM_AGAIN)
@@ -204,7 +196,7 @@ class CreditReviewPages(Controller):
             await workflow.lift(session, platform, actor, entry_id, str(data.get("reason", "")))
         except DomainError as exc:
             await session.rollback()
-            return await _review_page(request, session, errors=_errors(exc), failed=entry_id, status_code=exc.status)
+            return await _review_page(request, session, errors=form_errors(exc), failed=entry_id, status_code=exc.status)
         return Redirect(f"/credit/{entry_id}?done=lifted", status_code=303)
 
 

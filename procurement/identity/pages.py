@@ -17,24 +17,11 @@ from procurement.identity import public_keys, schemas, service, sessions
 from procurement.identity.models import Role, User
 from procurement.web.deps import CurrentActor, DbSession, PlatformDep
 from procurement.web.guards import requires_login, requires_roles
-from procurement.i18n import gettext
-from procurement.web.pages import page, safe_next
+from procurement.web.pages import form_errors, page, safe_next
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 # A form page answers a mistake with the form again (HTML, 400): say so in the OpenAPI.
 FORM_AGAIN = {400: ResponseSpec(data_container=str, media_type=MediaType.HTML, description="The form again, saying what to correct")}
-
-
-def _errors(exc: DomainError | ValidationError) -> list[tuple[str, str]]:
-    """Field errors in the page's language, keyed by the form field's name."""
-    if isinstance(exc, ValidationError):
-        return [
-            (str(e["loc"][-1]) if e["loc"] else "", gettext(str(e["msg"]).removeprefix("Value error, ")))
-            for e in exc.errors()
-        ]
-    if exc.errors:
-        return [(e.field.split(".")[-1], e.shown(gettext)) for e in exc.errors]
-    return [("", gettext(exc.template, **exc.params))]
 
 
 def _form_values(form: dict[str, Any], *names: str) -> dict[str, str]:
@@ -57,7 +44,7 @@ class LoginPages(Controller):
             )
         except (DomainError, ValidationError) as exc:
             await session.commit()  # keep the failure count and any lock
-            return page(request, "login.html", status_code=400, next=safe_next(values["next"]), errors=_errors(exc), username=values["username"])
+            return page(request, "login.html", status_code=400, next=safe_next(values["next"]), errors=form_errors(exc), username=values["username"])
         response = Redirect(safe_next(values["next"]), status_code=303)
         response.cookies.append(
             Cookie(
@@ -97,7 +84,7 @@ class RegistrationPages(Controller):
             await service.register_supplier(session, platform, registration)
         except (DomainError, ValidationError) as exc:
             await session.rollback()
-            return page(request, "register.html", status_code=400, values=values, errors=_errors(exc))
+            return page(request, "register.html", status_code=400, values=values, errors=form_errors(exc))
         return Redirect("/login?registered=1", status_code=303)
 
 
@@ -125,7 +112,7 @@ class AccountPages(Controller):
             await service.change_password(session, platform, actor, change)
         except (DomainError, ValidationError) as exc:
             await session.rollback()
-            return await self._render(request, session, actor, status=400, errors=_errors(exc))
+            return await self._render(request, session, actor, status=400, errors=form_errors(exc))
         return await self._render(request, session, actor, done=True)
 
 

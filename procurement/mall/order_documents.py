@@ -9,13 +9,13 @@ from litestar.datastructures import State
 from procurement.clock import to_display
 from procurement.documents import PdfRenderer
 from procurement.errors import N_, Conflict
+from procurement.i18n import language_var
 from procurement.identity.models import Role
 from procurement.mall import orders
 from procurement.mall.order_controllers import OrderId, order_out
 from procurement.mall.order_models import OrderStatus
 from procurement.web.deps import CurrentActor, DbSession, PlatformDep
 from procurement.web.guards import requires_roles
-from procurement.i18n import language_var
 
 # document → (template, the states in which it exists, file name stem)
 DOCUMENTS = {

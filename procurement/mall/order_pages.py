@@ -30,11 +30,11 @@ from procurement.mall.order_controllers import (
 )
 from procurement.mall.order_documents import MallOrderDocuments
 from procurement.mall.order_models import CompetitionStatus, OrderStatus, QuoteStatus
-from procurement.mall.pages import FORM_AGAIN, Form, _errors, _specifications, yuan
+from procurement.mall.pages import FORM_AGAIN, Form, _specifications, yuan
 from procurement.tenders.money import to_fen
 from procurement.web.deps import MAX_ID, CurrentActor, DbSession, PlatformDep
 from procurement.web.guards import requires_roles
-from procurement.web.pages import page
+from procurement.web.pages import form_errors, page
 
 ORDER_LABELS = {
     OrderStatus.placed: N_("Waiting for the supplier"), OrderStatus.confirmed: N_("Confirmed"), OrderStatus.refused: N_("Refused"),
@@ -92,7 +92,7 @@ class MallCartPages(Controller):
             await orders.put_in_cart(session, platform, actor, int(product_id), int(quantity))
         except DomainError as exc:
             await session.rollback()
-            return await _cart_page(request, session, platform, actor, errors=_errors(exc), status_code=400)
+            return await _cart_page(request, session, platform, actor, errors=form_errors(exc), status_code=400)
         return Redirect("/mall/cart", status_code=303)
 
     @post("/mall/cart/checkout", summary="Place the cart's orders, one per supplier", status_code=303, responses=FORM_AGAIN)
@@ -107,7 +107,7 @@ class MallCartPages(Controller):
             await orders.empty_cart(session, actor)
         except (DomainError, ValidationError) as exc:
             await session.rollback()
-            return await _cart_page(request, session, platform, actor, values=values, errors=_errors(exc), status_code=400)
+            return await _cart_page(request, session, platform, actor, values=values, errors=form_errors(exc), status_code=400)
         return Redirect(f"/mall/orders?done=placed&n={len(placed)}", status_code=303)
 
 
@@ -137,7 +137,7 @@ class MallOrderPages(Controller):
             await _step(session, platform, actor, order_id, action, data)
         except (DomainError, ValidationError) as exc:
             await session.rollback()
-            return await _order_page(request, session, platform, actor, order_id, errors=_errors(exc), status_code=400)
+            return await _order_page(request, session, platform, actor, order_id, errors=form_errors(exc), status_code=400)
         return Redirect(f"/mall/orders/{order_id}?done={action}", status_code=303)
 
 
@@ -190,7 +190,7 @@ class MallCompetitionPages(Controller):
             found = await competitions.post(session, platform, actor, need)
         except (DomainError, ValidationError) as exc:
             await session.rollback()
-            return await _competitions_page(request, session, platform, actor, values=values, errors=_errors(exc), status_code=400)
+            return await _competitions_page(request, session, platform, actor, values=values, errors=form_errors(exc), status_code=400)
         return Redirect(f"/mall/competitions/{found.id}?done=posted", status_code=303)
 
     @get("/mall/competitions/{competition_id:int}", guards=[PARTIES], summary="A mini-competition; suppliers quote here")
@@ -213,7 +213,7 @@ class MallCompetitionPages(Controller):
                 await competitions.quote(session, platform, actor, competition_id, quote)
         except (DomainError, ValidationError) as exc:
             await session.rollback()
-            return await _competition_page(request, session, actor, competition_id, values=values, errors=_errors(exc), status_code=400)
+            return await _competition_page(request, session, actor, competition_id, values=values, errors=form_errors(exc), status_code=400)
         return Redirect(f"/mall/competitions/{competition_id}?done={'cancelled' if action == 'cancel' else 'quoted'}", status_code=303)
 
 
@@ -248,7 +248,7 @@ class MallBudgetPages(Controller):
             await budgets.set_budget(session, platform, actor, budget_in.organisation_id, budget_in.year, to_fen(budget_in.amount))
         except (DomainError, ValidationError) as exc:
             await session.rollback()
-            return await _budget_page(request, session, platform, actor, values=values, errors=_errors(exc), status_code=400)
+            return await _budget_page(request, session, platform, actor, values=values, errors=form_errors(exc), status_code=400)
         return Redirect("/mall/budgets?done=set", status_code=303)
 
 

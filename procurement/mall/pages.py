@@ -18,6 +18,7 @@ from pydantic import ValidationError
 
 from procurement.credit.workflow import end_of
 from procurement.errors import N_, DomainError
+from procurement.i18n import gettext
 from procurement.identity.models import Role
 from procurement.mall import (
     agreements,
@@ -48,8 +49,7 @@ from procurement.web.deps import (
     PlatformDep,
 )
 from procurement.web.guards import requires_roles
-from procurement.i18n import gettext
-from procurement.web.pages import page
+from procurement.web.pages import form_errors, page
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 Multipart = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
@@ -66,14 +66,6 @@ APPLICATION_LABELS = {
     ApplicationStatus.applied: N_("Waiting for review"), ApplicationStatus.approved: N_("Approved"), ApplicationStatus.rejected: N_("Rejected"),
 }
 SOURCE_LABELS = {"jd": N_("JD.com"), "tmall": N_("Tmall"), "suning": N_("Suning"), "other": N_("Other")}
-
-
-def _errors(exc: DomainError | ValidationError) -> list[tuple[str, str]]:
-    if isinstance(exc, ValidationError):
-        return [(str(e["loc"][-1]) if e["loc"] else "", gettext(str(e["msg"]))) for e in exc.errors()]
-    if exc.errors:
-        return [(e.field.split(".")[-1], e.shown(gettext)) for e in exc.errors]
-    return [("", gettext(exc.template, **exc.params))]
 
 
 def yuan(fen: int | None) -> str:
@@ -149,7 +141,7 @@ class MallPublicPages(Controller):
                     price_min=low, price_max=high, sort=values["sort"], cursor=cursor or None, limit=PAGE_SIZE,
                 )
             except DomainError as exc:
-                errors = _errors(exc)
+                errors = form_errors(exc)
         query = "&".join(f"{k}={v}" for k, v in values.items() if v)
         return page(
             request, "mall/catalogue.html", **_common(
@@ -182,7 +174,7 @@ class MallPublicPages(Controller):
         try:
             views = [await catalogue.visible_product(session, platform, optional_actor, i) for i in parse_ids(",".join(ids or []))]
         except DomainError as exc:
-            errors = _errors(exc)
+            errors = form_errors(exc)
         names = sorted({name for v in views for name in v.specifications})
         return page(request, "mall/compare.html", status_code=422 if errors else 200, **_common(views=views, attribute_names=names, errors=errors))
 
@@ -227,7 +219,7 @@ class MallSupplierPages(Controller):
             product = await catalogue.create_product(session, platform, actor, product_in)
         except (DomainError, ValidationError) as exc:
             await session.rollback()
-            return await _supplier_page(request, session, platform, actor, values=values, errors=_errors(exc), status_code=400)
+            return await _supplier_page(request, session, platform, actor, values=values, errors=form_errors(exc), status_code=400)
         return Redirect(f"/mall/my?done=listed#product-{product.id}", status_code=303)
 
     @post("/mall/my/products/{product_id:int}/price", summary="Set a product's price, from the page", status_code=303, responses=FORM_AGAIN)
@@ -237,7 +229,7 @@ class MallSupplierPages(Controller):
             product = await catalogue.change_price(session, platform, actor, product_id, price_in.price, price_in.reason)
         except (DomainError, ValidationError) as exc:
             await session.rollback()
-            return await _supplier_page(request, session, platform, actor, errors=_errors(exc), failed=product_id, status_code=400)
+            return await _supplier_page(request, session, platform, actor, errors=form_errors(exc), failed=product_id, status_code=400)
         return Redirect(f"/mall/my?done={product.status}#product-{product_id}", status_code=303)
 
     @post("/mall/my/products/{product_id:int}/image", summary="Upload a product image, from the page", status_code=303, responses=FORM_AGAIN)
@@ -252,7 +244,7 @@ class MallSupplierPages(Controller):
             )
         except DomainError as exc:
             async with platform.db.transaction(write=False) as session:
-                return await _supplier_page(request, session, platform, actor, errors=_errors(exc), failed=product_id, status_code=400)
+                return await _supplier_page(request, session, platform, actor, errors=form_errors(exc), failed=product_id, status_code=400)
         return Redirect(f"/mall/my?done=image#product-{product_id}", status_code=303)
 
     @post("/mall/my/applications", summary="Apply to an agreement with a document, from the page", status_code=303, responses=FORM_AGAIN)
@@ -276,7 +268,7 @@ class MallSupplierPages(Controller):
             )
         except DomainError as exc:
             async with platform.db.transaction(write=False) as session:
-                return await _supplier_page(request, session, platform, actor, errors=_errors(exc), status_code=400)
+                return await _supplier_page(request, session, platform, actor, errors=form_errors(exc), status_code=400)
         return Redirect("/mall/my?done=applied#applications", status_code=303)
 
 
@@ -315,7 +307,7 @@ class MallOperatorPages(Controller):
             await catalogue.decide_review(session, platform, actor, review_id, approve=data.get("decision") == "approve", reason=_reason(data))
         except DomainError as exc:
             await session.rollback()
-            return await _monitoring_page(request, session, platform, errors=_errors(exc), status_code=exc.status if exc.status != 422 else 400)
+            return await _monitoring_page(request, session, platform, errors=form_errors(exc), status_code=exc.status if exc.status != 422 else 400)
         return Redirect("/mall/monitoring?done=reviewed#reviews", status_code=303)
 
     @post("/mall/applications/{application_id:int}/decision", summary="Approve or reject an application, from the page", guards=[OPERATORS], status_code=303, responses=FORM_AGAIN)
@@ -324,7 +316,7 @@ class MallOperatorPages(Controller):
             await onboarding.decide(session, platform, actor, application_id, approve=data.get("decision") == "approve", reason=_reason(data))
         except DomainError as exc:
             await session.rollback()
-            return await _onboarding_page(request, session, actor, errors=_errors(exc), status_code=exc.status if exc.status != 422 else 400)
+            return await _onboarding_page(request, session, actor, errors=form_errors(exc), status_code=exc.status if exc.status != 422 else 400)
         return Redirect("/mall/onboarding?done=decided", status_code=303)
 
     @post("/mall/sanctions", summary="Impose a sanction on a supplier, from the page", guards=[OPERATORS], status_code=303, responses=FORM_AGAIN)
@@ -340,7 +332,7 @@ class MallOperatorPages(Controller):
             )
         except (DomainError, ValueError) as exc:
             await session.rollback()
-            errors = _errors(exc) if isinstance(exc, DomainError) else [("ends_on", gettext("is not a date such as 2026-01-31"))]
+            errors = form_errors(exc) if isinstance(exc, DomainError) else [("ends_on", gettext("is not a date such as 2026-01-31"))]
             return await _monitoring_page(request, session, platform, errors=errors, values=values, status_code=400)
         return Redirect("/mall/monitoring?done=sanctioned#sanctions", status_code=303)
 
@@ -350,7 +342,7 @@ class MallOperatorPages(Controller):
             await sanctions.lift(session, platform, actor, sanction_id, _reason(data))
         except DomainError as exc:
             await session.rollback()
-            return await _monitoring_page(request, session, platform, errors=_errors(exc), status_code=exc.status if exc.status != 422 else 400)
+            return await _monitoring_page(request, session, platform, errors=form_errors(exc), status_code=exc.status if exc.status != 422 else 400)
         return Redirect("/mall/monitoring?done=lifted#sanctions", status_code=303)
 
     @post("/mall/reference-imports", summary="Import reference prices from a CSV file, from the page", guards=[OPERATORS], status_code=200, responses=FORM_AGAIN)

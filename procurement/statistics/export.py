@@ -17,6 +17,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from procurement.errors import N_
+from procurement.i18n import gettext
 from procurement.statistics.service import Figures, Report, percent
 from procurement.tenders.money import to_yuan
 from procurement.tenders.pages import (
@@ -25,7 +26,6 @@ from procurement.tenders.pages import (
     TRACK_LABELS,
     label,
 )
-from procurement.i18n import gettext
 
 TWO = Decimal("0.01")
 GROUP_HEADINGS = {

@@ -16,6 +16,7 @@ from procurement.actor import Actor
 from procurement.clock import to_display
 from procurement.documents import PdfRenderer
 from procurement.errors import DomainError
+from procurement.i18n import gettext, language_var
 from procurement.platform import Platform
 from procurement.statistics import charts, export, lines, records, service
 from procurement.statistics.controllers import build_query, today_of
@@ -31,7 +32,6 @@ from procurement.tenders.pages import (
     yuan,
 )
 from procurement.web.deps import CurrentActor, DbSession, OptionalActor, PlatformDep
-from procurement.i18n import gettext, language_var
 from procurement.web.pages import page
 
 FIELDS = ("from", "to", "month", "quarter", "year", "group_by", "track", "category", "method", "region")

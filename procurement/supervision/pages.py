@@ -20,6 +20,7 @@ from procurement.actor import Actor
 from procurement.clock import to_display
 from procurement.documents import PdfRenderer
 from procurement.errors import N_, Conflict, DomainError, InvalidInput
+from procurement.i18n import gettext, language_var
 from procurement.identity.models import Organisation
 from procurement.mall.order_pages import ORDER_LABELS
 from procurement.supervision import rules, service
@@ -31,7 +32,6 @@ from procurement.tenders.manage_pages import FORM_AGAIN, errors_of
 from procurement.tenders.models import Notice, NoticeKind
 from procurement.tenders.pages import STATUS_LABELS, label, yuan
 from procurement.web.deps import CurrentActor, DbSession, PlatformDep
-from procurement.i18n import gettext, language_var
 from procurement.web.pages import page
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]

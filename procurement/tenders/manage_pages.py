@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from procurement.actor import Actor
 from procurement.clock import DISPLAY_ZONE, as_utc, to_display
 from procurement.errors import N_, Conflict, DomainError, FieldError, InvalidInput
+from procurement.i18n import gettext
 from procurement.identity import service as identity
 from procurement.identity.models import OrganisationKind, Role
 from procurement.tenders import service
@@ -52,7 +53,6 @@ from procurement.tenders.schemas import (
 )
 from procurement.web.deps import CurrentActor, DbSession, PlatformDep
 from procurement.web.guards import requires_roles
-from procurement.i18n import gettext
 from procurement.web.pages import page
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]

@@ -15,6 +15,7 @@ from procurement.audit.models import AuditCheckpoint
 from procurement.clock import to_display
 from procurement.documents import PdfRenderer
 from procurement.errors import N_
+from procurement.i18n import gettext, language_var
 from procurement.tenders import notices
 from procurement.tenders.models import Notice
 from procurement.tenders.notice_controllers import NoticeId, pdf_path
@@ -29,7 +30,6 @@ from procurement.tenders.pages import (
     scheme_view,
 )
 from procurement.web.deps import DbSession, PlatformDep
-from procurement.i18n import gettext, language_var
 from procurement.web.pages import page
 
 

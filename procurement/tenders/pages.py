@@ -20,6 +20,7 @@ from bidding.evaluation import scoring
 from procurement.actor import Actor
 from procurement.clock import DISPLAY_ZONE, as_utc
 from procurement.errors import N_, Conflict, DomainError, Forbidden, InvalidInput
+from procurement.i18n import gettext
 from procurement.identity.models import OrganisationKind, Role
 from procurement.platform import Platform
 from procurement.tenders import documents, notices, progress, rules, search, service
@@ -34,7 +35,6 @@ from procurement.tenders.models import Lot, NoticeKind, Tender, TenderStatus
 from procurement.tenders.money import to_fen, to_yuan
 from procurement.web.deps import CurrentActor, DbSession, OptionalActor, PlatformDep
 from procurement.web.guards import requires_roles
-from procurement.i18n import gettext
 from procurement.web.pages import page
 
 PAGE_SIZE = 20

@@ -17,10 +17,10 @@ from typing import Any
 
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
+from procurement.i18n import choose_language, language_var
 from procurement.identity import sessions
 from procurement.observability import request_id_var
 from procurement.platform import Platform
-from procurement.i18n import choose_language, language_var
 
 log = logging.getLogger("procurement.access")
 

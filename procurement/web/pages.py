@@ -9,11 +9,13 @@ from litestar import Controller, Request, get
 from litestar.datastructures import Cookie
 from litestar.enums import MediaType
 from litestar.response import Redirect, Template
+from pydantic import ValidationError
 
+from procurement.errors import DomainError
+from procurement.i18n import SUPPORTED, gettext
 from procurement.identity.models import Role
 from procurement.identity.sessions import csrf_token_for
 from procurement.web.deps import DbSession
-from procurement.i18n import SUPPORTED
 from procurement.web.middleware import CARE_COOKIE, LANGUAGE_COOKIE
 
 ONE_YEAR = 365 * 24 * 3600
@@ -101,3 +103,12 @@ class HomePage(Controller):
         from procurement.tenders.pages import latest
 
         return page(request, "home.html", latest_tenders=await latest(session))
+
+
+def form_errors(exc: DomainError | ValidationError) -> list[tuple[str, str]]:
+    """A refusal as the error summary shows it: (the form field's name, the message in the page's language)."""
+    if isinstance(exc, ValidationError):
+        return [(str(e["loc"][-1]) if e["loc"] else "", gettext(str(e["msg"]).removeprefix("Value error, "))) for e in exc.errors()]
+    if exc.errors:
+        return [(e.field.split(".")[-1], e.shown(gettext)) for e in exc.errors]
+    return [("", gettext(exc.template, **exc.params))]

@@ -16,8 +16,8 @@ from litestar.response import Redirect
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from procurement.errors import DomainError, FieldError, TooManyAttempts
-from procurement.observability import request_id_var
 from procurement.i18n import N_, gettext
+from procurement.observability import request_id_var
 from procurement.web.pages import page
 
 log = logging.getLogger("procurement.errors")

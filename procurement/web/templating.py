@@ -6,9 +6,9 @@ from datetime import datetime
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from procurement import i18n
 from procurement.clock import to_display
 from procurement.paths import TEMPLATES_DIR
-from procurement import i18n
 
 
 def format_datetime(moment: datetime | None) -> str:

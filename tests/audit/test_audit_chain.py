@@ -6,7 +6,6 @@ import hashlib
 from datetime import UTC, datetime
 
 import pytest
-
 from hypothesis import given, settings
 from hypothesis import strategies as st
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-
 from tests.conftest import TestUser
+
 
 def expect_html(response: Any) -> None:
     content_type = response.headers.get("content-type", "") if response is not None else ""

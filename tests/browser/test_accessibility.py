@@ -9,7 +9,9 @@ import pytest
 
 from procurement.identity.models import Role
 from tests.browser.pages import CONTRAST_JS, sign_in
-from tests.conftest import TestUser as UserUnderTest  # not "Test...": pytest would try to collect it
+from tests.conftest import (
+    TestUser as UserUnderTest,  # not "Test...": pytest would try to collect it
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.asyncio(loop_scope="session")]
 

@@ -16,7 +16,9 @@ import pytest
 from procurement.identity.models import Role
 from tests.browser.conftest import LiveServer, new_context, screenshot
 from tests.browser.pages import sign_in
-from tests.conftest import TestUser as UserUnderTest  # not "Test...": pytest would try to collect it
+from tests.conftest import (
+    TestUser as UserUnderTest,  # not "Test...": pytest would try to collect it
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.asyncio(loop_scope="session")]
 

@@ -17,9 +17,9 @@ from typing import Any
 
 import pytest
 
+from procurement import i18n
 from procurement.clock import to_display
 from procurement.identity.models import Role
-from procurement import i18n
 from tests.browser.conftest import LiveServer, screenshot
 from tests.browser.pages import (
     CONTRAST_JS,

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import jinja2
 import pytest
 
-from procurement.documents import PdfRenderError, PdfRenderer, make_pdf_environment
+from procurement.documents import PdfRenderer, PdfRenderError, make_pdf_environment
 from procurement.paths import PROJECT_ROOT
 
 SHEET = "pdf/platform_sheet.html"

@@ -8,8 +8,8 @@ from sqlalchemy import func, select
 
 from procurement.audit.models import AuditEntry
 from procurement.identity.models import Role
-from procurement.scheduler.framework import sweep
 from procurement.jobs import build_registry
+from procurement.scheduler.framework import sweep
 from tests.conftest import bearer
 
 

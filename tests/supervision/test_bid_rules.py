@@ -13,7 +13,13 @@ from bidding.opening import _open_all
 from procurement.supervision import rules, service
 from procurement.tenders.models import Tender
 from tests.bidding.bid_testlib import bidder, open_tender
-from tests.supervision.supervision_testlib import actions, alerts_of, bid, from_address, past_deadline
+from tests.supervision.supervision_testlib import (
+    actions,
+    alerts_of,
+    bid,
+    from_address,
+    past_deadline,
+)
 
 
 async def test_bids_from_one_address_raise_one_alert_only_after_bidding_closed(client, users, platform, clock) -> None:

@@ -15,7 +15,13 @@ from procurement.supervision import service
 from procurement.web import client as web_client
 from tests.bidding.bid_testlib import bidder
 from tests.conftest import bearer
-from tests.supervision.supervision_testlib import actions, alerts_of, bid, from_address, past_deadline
+from tests.supervision.supervision_testlib import (
+    actions,
+    alerts_of,
+    bid,
+    from_address,
+    past_deadline,
+)
 from tests.tenders.tender_testlib import draft_body
 from tests.tenders.test_tender_lifecycle import _all_checked
 

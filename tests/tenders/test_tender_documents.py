@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 
 from procurement.app import create_app
 from procurement.audit.models import AuditEntry
+from procurement.i18n import language_var
 from procurement.identity.models import Role
 from procurement.jobs import build_registry
 from procurement.scheduler.framework import sweep
@@ -27,7 +28,6 @@ from procurement.tenders.document_models import (
     TenderDocumentVersion,
 )
 from procurement.tenders.documents import public_documents
-from procurement.i18n import language_var
 from procurement.web.templating import make_environment
 from tests.conftest import bearer
 from tests.tenders.tender_testlib import draft_body

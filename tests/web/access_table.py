@@ -35,7 +35,16 @@ from tests.web import (
     access_tender_feeds,
     access_tender_manage,
 )
-from tests.web.access_rules import ADMINS, LOGGED_IN, PUBLIC, SUPERVISORS, Requests, Rule, Rows, roles
+from tests.web.access_rules import (
+    ADMINS,
+    LOGGED_IN,
+    PUBLIC,
+    SUPERVISORS,
+    Requests,
+    Rows,
+    Rule,
+    roles,
+)
 
 # Areas keep their rows in their own modules (tests/web/access_*.py), merged here.
 AREAS = (

@@ -11,7 +11,6 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-
 revision: str = '0004_tender_search_indexes'
 down_revision: str | None = '0003_calendar_amendments'
 branch_labels: Sequence[str] | None = None

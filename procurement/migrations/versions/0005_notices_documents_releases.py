@@ -11,7 +11,6 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-
 revision: str = '0005_notices_documents_releases'
 down_revision: str | None = '0004_tender_search_indexes'
 branch_labels: Sequence[str] | None = None

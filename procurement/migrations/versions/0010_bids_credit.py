@@ -11,7 +11,6 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-
 revision: str = '0010_bids_credit'
 down_revision: str | None = '0009_audit_frontier'
 branch_labels: Sequence[str] | None = None

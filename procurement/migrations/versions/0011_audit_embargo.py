@@ -11,7 +11,6 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-
 revision: str = '0011_audit_embargo'
 down_revision: str | None = '0010_bids_credit'
 branch_labels: Sequence[str] | None = None

@@ -11,7 +11,6 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-
 revision: str = '0012_opening'
 down_revision: str | None = '0011_audit_embargo'
 branch_labels: Sequence[str] | None = None

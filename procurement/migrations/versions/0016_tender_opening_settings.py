@@ -11,7 +11,6 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-
 revision: str = '0016_tender_opening_settings'
 down_revision: str | None = '0015_opening_room'
 branch_labels: Sequence[str] | None = None

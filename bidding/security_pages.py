@@ -28,12 +28,11 @@ from bidding.security_models import SecurityForm
 from procurement.actor import Actor
 from procurement.errors import N_, Conflict, DomainError, InvalidInput, NotFound
 from procurement.platform import Platform
-from procurement.tenders import service as tenders
 from procurement.tenders.controllers import TenderId
 from procurement.tenders.manage_pages import FORM_AGAIN, errors_of
 from procurement.tenders.money import to_yuan
 from procurement.web.deps import CurrentActor, DbSession, PlatformDep
-from procurement.web.pages import page
+from procurement.web.pages import form_text, page
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
@@ -66,11 +65,6 @@ BASIS_LABELS = {
     "award": N_("Award notice issued to another bidder"),
     "contract": N_("Contract signed"),
 }
-
-
-def _text(data: dict[str, Any], name: str) -> str:
-    value = data.get(name, "")
-    return str(value[-1] if isinstance(value, list) else value).strip()
 
 
 async def _render(request: Request, session: AsyncSession, platform: Platform, actor: Actor, tender_id: int, *,
@@ -109,7 +103,7 @@ class BidSecurityPages(Controller):
           summary="Record the organisation's bid security for a lot, from the form")
     async def pay(self, request: Request, data: Form, session: DbSession, platform: PlatformDep, actor: CurrentActor,
                   tender_id: int = TenderId, lot_number: int = LotNumber) -> Any:
-        values = {name: _text(data, name) for name in ("form", "amount", "payer_account_name", "bank_reference")}
+        values = {name: form_text(data, name) for name in ("form", "amount", "payer_account_name", "bank_reference")}
         try:
             try:
                 amount = Decimal(values["amount"].replace(",", "").replace("，", ""))
@@ -133,10 +127,10 @@ class BidSecurityPages(Controller):
             if action == "confirm":
                 await service.confirm(session, platform, actor, security_id)
             elif action == "reject":
-                values = {"reason": _text(data, "reason")[:500]}
+                values = {"reason": form_text(data, "reason")[:500]}
                 await service.reject(session, platform, actor, security_id, values["reason"])
             else:
-                values = {"refunded_on": _text(data, "refunded_on"), "bank_reference": _text(data, "bank_reference")[:100]}
+                values = {"refunded_on": form_text(data, "refunded_on"), "bank_reference": form_text(data, "bank_reference")[:100]}
                 try:
                     day = date.fromisoformat(values["refunded_on"])
                 except ValueError as exc:

@@ -33,7 +33,7 @@ from procurement.tenders.manage_pages import FORM_AGAIN, errors_of
 from procurement.tenders.models import Tender
 from procurement.tenders.pages import STATUS_LABELS, label
 from procurement.web.deps import CurrentActor, DbSession, PlatformDep
-from procurement.web.pages import page
+from procurement.web.pages import form_text, page
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 Errors = list[tuple[str, str]]
@@ -74,11 +74,6 @@ CHECK_LABELS = {
 }
 
 
-def _text(data: dict[str, Any], name: str) -> str:
-    value = data.get(name, "")
-    return str(value[-1] if isinstance(value, list) else value).strip()
-
-
 def _counts(row: ExpertDraw) -> dict[str, int]:
     """Counts from the stored outcome: cheap enough for a list (``draws.view`` also parses the pool snapshot)."""
     outcome = json.loads(row.outcome)
@@ -90,11 +85,11 @@ def _counts(row: ExpertDraw) -> dict[str, int]:
 
 
 def _read_form(data: dict[str, Any]) -> dict[str, Any]:
-    rows = [{name: _text(data, f"spec-{i}-{name}") for name in ("code", "seats", "reserves")} for i in range(MAX_SPECIALTY_ROWS)]
+    rows = [{name: form_text(data, f"spec-{i}-{name}") for name in ("code", "seats", "reserves")} for i in range(MAX_SPECIALTY_ROWS)]
     while rows and not any(rows[-1].values()):
         rows.pop()
     names = ("evaluation_date", "allowed_regions", "lot", *NUMBER_FIELDS)
-    return {"rows": rows, **{name: _text(data, name) for name in names}}
+    return {"rows": rows, **{name: form_text(data, name) for name in names}}
 
 
 def _to_body(form: dict[str, Any]) -> tuple[dict[str, Any], dict[str, int], Errors]:

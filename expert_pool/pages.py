@@ -35,7 +35,7 @@ from procurement.i18n import gettext
 from procurement.identity.models import Role
 from procurement.tenders.manage_pages import FORM_AGAIN, errors_of
 from procurement.web.deps import CurrentActor, DbSession, PlatformDep
-from procurement.web.pages import page
+from procurement.web.pages import form_text, page
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 Multipart = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
@@ -54,11 +54,6 @@ REL_FIELDS = ("kind", "organisation_uscc", "from_date", "to_date")
 AWAY_FIELDS = ("from_date", "to_date", "reason")
 _LIST_PATH = re.compile(r"^(relationships|unavailable)\[(\d+)\]\.(\w+)$")
 _PREFIX = {"relationships": "rel", "unavailable": "away"}
-
-
-def _text(data: dict[str, Any], name: str) -> str:
-    value = data.get(name, "")
-    return str(value[-1] if isinstance(value, list) else value).strip()
 
 
 def labels(table: dict[str, str]) -> dict[str, str]:
@@ -143,7 +138,7 @@ class ExpertPoolPages(Controller):
     @post("/experts/specialties", guards=[OPERATORS], status_code=303, responses=FORM_AGAIN,
           summary="Add a specialty code from the pool page (operators)")
     async def add_specialty(self, request: Request, data: Form, session: DbSession, platform: PlatformDep, actor: CurrentActor) -> Any:
-        values = {"code": _text(data, "specialty-code").upper(), "name": _text(data, "specialty-name")}
+        values = {"code": form_text(data, "specialty-code").upper(), "name": form_text(data, "specialty-name")}
         try:
             await service.create_specialty(session, platform, actor, schemas.SpecialtyIn(**values))
         except ValidationError as exc:
@@ -190,7 +185,7 @@ def _prefixed(errors: Errors) -> Errors:
 
 
 def _rows(data: dict[str, Any], prefix: str, fields: tuple[str, ...]) -> list[dict[str, str]]:
-    rows = [{name: _text(data, f"{prefix}-{i}-{name}") for name in fields} for i in range(MAX_ROWS + BLANK_ROWS)]
+    rows = [{name: form_text(data, f"{prefix}-{i}-{name}") for name in fields} for i in range(MAX_ROWS + BLANK_ROWS)]
     while rows and not any(rows[-1].values()):
         rows.pop()
     return rows
@@ -264,7 +259,7 @@ class ExpertProfilePages(Controller):
 
     @post("/experts/me", summary="Save my expert profile from the form (experts; audited)", status_code=303, responses=FORM_AGAIN)
     async def save(self, request: Request, data: Form, session: DbSession, platform: PlatformDep, actor: CurrentActor) -> Any:
-        form = {"phone": _text(data, "phone"), "rels": _rows(data, "rel", REL_FIELDS), "away": _rows(data, "away", AWAY_FIELDS)}
+        form = {"phone": form_text(data, "phone"), "rels": _rows(data, "rel", REL_FIELDS), "away": _rows(data, "away", AWAY_FIELDS)}
         body, filled = _profile_body(form["phone"], form["rels"], form["away"])
         try:
             await service.update_own_profile(session, platform, actor, schemas.ProfileIn(**body))

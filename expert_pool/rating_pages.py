@@ -20,16 +20,11 @@ from procurement.platform import Platform
 from procurement.tenders.controllers import TenderId
 from procurement.tenders.manage_pages import FORM_AGAIN
 from procurement.web.deps import CurrentActor, DbSession, PlatformDep
-from procurement.web.pages import page
+from procurement.web.pages import form_text, page
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 Errors = list[tuple[str, str]]
 PERIOD_LABELS = {"not_yet_open": N_("not yet open"), "open": N_("open"), "closed": N_("closed")}
-
-
-def _text(data: dict[str, Any], name: str) -> str:
-    value = data.get(name, "")
-    return str(value[-1] if isinstance(value, list) else value).strip()
 
 
 def _errors(exc: DomainError | ValidationError, suffix: str) -> Errors:
@@ -64,11 +59,11 @@ class ExpertRatingPages(Controller):
           responses=FORM_AGAIN)
     async def rate(self, request: Request, data: Form, session: DbSession, platform: PlatformDep, actor: CurrentActor,
                    tender_id: int = TenderId) -> Any:
-        draw_id, expert_id = _text(data, "draw_id"), _text(data, "expert_id")
+        draw_id, expert_id = form_text(data, "draw_id"), form_text(data, "expert_id")
         suffix = f"{draw_id}-{expert_id}"
-        values = {f"score-{suffix}": _text(data, "score"), f"comment-{suffix}": _text(data, "comment")}
+        values = {f"score-{suffix}": form_text(data, "score"), f"comment-{suffix}": form_text(data, "comment")}
         try:
-            body = ratings.RatingIn(expert_id=expert_id, score=_text(data, "score"), comment=_text(data, "comment"))  # type: ignore[arg-type]
+            body = ratings.RatingIn(expert_id=expert_id, score=form_text(data, "score"), comment=form_text(data, "comment"))  # type: ignore[arg-type]
             if not draw_id.isdigit() or int(draw_id) not in (await ratings.draws_of_tender(session, actor, tender_id))[1]:
                 return await _page(request, session, platform, actor, tender_id, status_code=400, values=values,
                                    errors=[("", gettext("This committee is not one of this tender's."))])

@@ -35,7 +35,7 @@ from procurement.tenders.manage_pages import FORM_AGAIN, errors_of
 from procurement.tenders.pages import yuan
 from procurement.web.deps import CurrentActor, DbSession, PlatformDep
 from procurement.web.guards import requires_login
-from procurement.web.pages import page
+from procurement.web.pages import form_text, page
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 Upload = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
@@ -56,11 +56,6 @@ DONE = {
     "contract": N_("The contract is recorded and published."),
     "failed": N_("The lot failed: the failed-tender notice is published."),
 }
-
-
-def _text(data: dict[str, Any], name: str) -> str:
-    value = data.get(name, "")
-    return str(value[-1] if isinstance(value, list) else value).strip()
 
 
 async def _render(request: Request, session: AsyncSession, platform: Platform, actor: Actor, tender_id: int, *,
@@ -107,7 +102,7 @@ class AwardPages(Controller):
           summary="Object to a lot's candidates, from the page")
     async def object(self, request: Request, data: Form, session: DbSession, platform: PlatformDep, actor: CurrentActor,
                      tender_id: int = TenderId, lot_number: int = LotNumber) -> Any:
-        values = {"text": _text(data, "text")[:5000]}
+        values = {"text": form_text(data, "text")[:5000]}
         try:
             await award.file_objection(session, platform, actor, tender_id, lot_number, values["text"])
         except (InvalidInput, Conflict) as exc:
@@ -118,7 +113,7 @@ class AwardPages(Controller):
           responses=FORM_AGAIN, summary="Answer an objection, from the page")
     async def answer(self, request: Request, data: Form, session: DbSession, platform: PlatformDep, actor: CurrentActor,
                      tender_id: int = TenderId, objection_id: int = ObjectionId) -> Any:
-        values = {f"answer-{objection_id}": _text(data, "answer")[:5000]}
+        values = {f"answer-{objection_id}": form_text(data, "answer")[:5000]}
         try:
             objection = await award.answer_objection(session, platform, actor, objection_id, values[f"answer-{objection_id}"])
             if objection.tender_id != tender_id:
@@ -131,7 +126,7 @@ class AwardPages(Controller):
           summary="Confirm a lot's winner, from the page")
     async def confirm(self, request: Request, data: Form, session: DbSession, platform: PlatformDep, actor: CurrentActor,
                       tender_id: int = TenderId, lot_number: int = LotNumber) -> Any:
-        values = {"rank": _text(data, "rank"), "reason": _text(data, "reason")[:1000]}
+        values = {"rank": form_text(data, "rank"), "reason": form_text(data, "reason")[:1000]}
         try:
             if values["rank"] not in ("1", "2", "3"):
                 raise InvalidInput.for_field("body.rank", N_("Choose a candidate."))
@@ -144,7 +139,7 @@ class AwardPages(Controller):
           summary="Fail a lot whose candidates are publicised, from the page")
     async def fail(self, request: Request, data: Form, session: DbSession, platform: PlatformDep, actor: CurrentActor,
                    tender_id: int = TenderId, lot_number: int = LotNumber) -> Any:
-        values = {"fail_reason": _text(data, "fail_reason")[:2000]}
+        values = {"fail_reason": form_text(data, "fail_reason")[:2000]}
         try:
             await award.fail_lot(session, platform, actor, tender_id, lot_number, values["fail_reason"])
         except (InvalidInput, Conflict, Forbidden) as exc:
@@ -156,7 +151,7 @@ class AwardPages(Controller):
           summary="Record the signed contract with its document, from the page (multipart)")
     async def record_contract(self, request: Request, data: Upload, platform: PlatformDep, actor: CurrentActor,
                               tender_id: int = TenderId, lot_number: int = LotNumber) -> Any:
-        values = {"signed_on": _text(data, "signed_on")}
+        values = {"signed_on": form_text(data, "signed_on")}
         document = data.get("document")
         try:
             try:

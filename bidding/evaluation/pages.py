@@ -52,7 +52,7 @@ from procurement.tenders.manage_pages import FORM_AGAIN, errors_of
 from procurement.tenders.notice_pages import FIELD_LABELS
 from procurement.tenders.pages import label
 from procurement.web.deps import CurrentActor, DbSession, PlatformDep
-from procurement.web.pages import page
+from procurement.web.pages import form_text, page
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 Done = Parameter(default="", max_length=20, description="which step just succeeded, for the page's message")
@@ -92,11 +92,6 @@ def _names_of(names: dict[int, str]) -> Callable[[list[int]], str]:
 def _form_status(exc: DomainError | ValidationError) -> int:
     """A form refused for what was typed answers 400, as every form of the site does; otherwise the refusal's own status."""
     return 400 if isinstance(exc, ValidationError) or exc.status == 422 else exc.status
-
-
-def _text(data: dict[str, Any], name: str) -> str:
-    value = data.get(name, "")
-    return str(value[-1] if isinstance(value, list) else value).strip()
 
 
 def _at_bid(errors: list[tuple[str, str]], bid_id: int) -> list[tuple[str, str]]:
@@ -180,7 +175,7 @@ class EvaluationPages(Controller):
           summary="A member's compliance check of a bid (pass, or fail with the reason), from the room")
     async def check(self, request: Request, data: Form, session: DbSession, platform: PlatformDep, actor: CurrentActor,
                     evaluation_id: int = EvaluationId, bid_id: int = BidId) -> Any:
-        verdict, reason = _text(data, "passed"), _text(data, "reason")[:500]
+        verdict, reason = form_text(data, "passed"), form_text(data, "reason")[:500]
         values = {f"bid-{bid_id}-passed": verdict, f"bid-{bid_id}-reason": reason}
 
         async def action() -> None:
@@ -195,7 +190,7 @@ class EvaluationPages(Controller):
           summary="A member's points for a bid on every criterion but the price, from the room")
     async def sheet(self, request: Request, data: Form, session: DbSession, platform: PlatformDep, actor: CurrentActor,
                     evaluation_id: int = EvaluationId, bid_id: int = BidId) -> Any:
-        typed = {name.removeprefix("points-"): _text(data, name)[:20] for name in data if name.startswith("points-")}
+        typed = {name.removeprefix("points-"): form_text(data, name)[:20] for name in data if name.startswith("points-")}
         values = {f"bid-{bid_id}-points-{code}": text for code, text in typed.items()}
 
         async def action() -> None:
@@ -210,7 +205,7 @@ class EvaluationPages(Controller):
     async def submit(self, request: Request, data: Form, session: DbSession, platform: PlatformDep, actor: CurrentActor,
                      evaluation_id: int = EvaluationId) -> Any:
         async def action() -> None:
-            if _text(data, "confirm") != "yes":
+            if form_text(data, "confirm") != "yes":
                 raise InvalidInput.for_field("confirm", N_("Confirm that your checks and scores are final."))
             await service.submit(session, platform, actor, evaluation_id)
 
@@ -286,7 +281,7 @@ class EvaluationProgressPages(Controller):
           summary="The organiser starts a lot's evaluation with the purchaser's representatives, from the progress page")
     async def start(self, request: Request, data: Form, session: DbSession, platform: PlatformDep, actor: CurrentActor,
                     tender_id: int = TenderId) -> Any:
-        lot = _text(data, "lot")
+        lot = form_text(data, "lot")
         chosen = data.get("representatives", [])
         try:
             if not lot.isdigit() or not 1 <= int(lot) <= 10_000:

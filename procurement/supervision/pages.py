@@ -32,7 +32,7 @@ from procurement.tenders.manage_pages import FORM_AGAIN, errors_of
 from procurement.tenders.models import Notice, NoticeKind
 from procurement.tenders.pages import STATUS_LABELS, label, yuan
 from procurement.web.deps import CurrentActor, DbSession, PlatformDep
-from procurement.web.pages import page
+from procurement.web.pages import form_text, page
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
@@ -139,11 +139,6 @@ async def _user_names(session: AsyncSession, alert: RiskAlert) -> dict[int, str]
     return dict((await session.execute(select(User.id, User.display_name).where(User.id.in_(ids)))).all())  # type: ignore[arg-type]
 
 
-def _text(data: dict[str, Any], name: str) -> str:
-    value = data.get(name, "")
-    return str(value[-1] if isinstance(value, list) else value).strip()
-
-
 async def _alert_page(request: Request, session: AsyncSession, actor: Actor, alert_id: int, *, errors: list[tuple[str, str]] | None = None,
                       values: dict[str, str] | None = None, done: str = "", status_code: int = 200) -> Template:
     found = await service.alert(session, actor, alert_id)
@@ -194,7 +189,7 @@ class SupervisionPages(Controller):
           responses=FORM_AGAIN)
     async def close(self, request: Request, data: Form, session: DbSession, platform: PlatformDep, actor: CurrentActor,
                     alert_id: int = AlertId) -> Any:
-        values = {"reason": _text(data, "reason")}
+        values = {"reason": form_text(data, "reason")}
         try:
             await service.close(session, platform, actor, alert_id, values["reason"])
         except (InvalidInput, Conflict) as exc:

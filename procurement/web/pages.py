@@ -112,3 +112,9 @@ def form_errors(exc: DomainError | ValidationError) -> list[tuple[str, str]]:
     if exc.errors:
         return [(e.field.split(".")[-1], e.shown(gettext)) for e in exc.errors]
     return [("", gettext(exc.template, **exc.params))]
+
+
+def form_text(data: dict[str, Any], name: str) -> str:
+    """One text field of a posted form, trimmed; a field sent twice counts by its last value."""
+    value = data.get(name, "")
+    return str(value[-1] if isinstance(value, list) else value).strip()

@@ -7,8 +7,6 @@ Create Date: 2026-11-27 10:22:48.395408
 
 from collections.abc import Sequence
 
-import sqlalchemy as sa
-import sqlmodel
 from alembic import op
 
 revision: str = '0004_tender_search_indexes'

@@ -8,7 +8,6 @@ Create Date: 2026-11-27 12:06:06.076180
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-import sqlmodel
 from alembic import op
 
 revision: str = '0016_tender_opening_settings'

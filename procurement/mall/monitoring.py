@@ -4,10 +4,10 @@ review queue, price anomalies, and the sanctions."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_FLOOR, Decimal
 from typing import Any
 
-from sqlalchemy import Row, func, select
+from sqlalchemy import Row, Subquery, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from procurement.actor import Actor
@@ -25,6 +25,10 @@ from procurement.mall.models import (
 from procurement.platform import Platform
 
 WATCH_LIMIT = 200
+# A category's median means something only with this many products in it.
+MEDIAN_MIN_PRODUCTS = 3
+# Ratios in SQL as whole numbers: price × SCALE > median × floor(ratio × SCALE) is exact in integers.
+SCALE = 10_000
 
 
 def require_watcher(actor: Actor) -> None:
@@ -69,6 +73,30 @@ async def reviews(session: AsyncSession, *, pending_only: bool = True) -> list[R
     return list((await session.execute(query.limit(WATCH_LIMIT))).all())
 
 
+def category_medians() -> Subquery:
+    """(category_id, median_fen) of every category with at least MEDIAN_MIN_PRODUCTS products not delisted.
+
+    ``pricing.median`` in SQL, the same on SQLite and PostgreSQL (no percentile functions on
+    SQLite): number each category's prices in order; the middle row of an odd count, or the
+    two middle rows of an even one, sit at positions (n + 1) // 2 and (n + 2) // 2; the median
+    is the floor of their mean, in whole fen.
+    """
+    ranked = (
+        select(Product.category_id, Product.price_fen,
+               func.row_number().over(partition_by=Product.category_id, order_by=Product.price_fen).label("position"),
+               func.count().over(partition_by=Product.category_id).label("size"))
+        .where(Product.status != ProductStatus.delisted)
+        .subquery()
+    )
+    middle = or_(ranked.c.position == (ranked.c.size + 1) // 2, ranked.c.position == (ranked.c.size + 2) // 2)
+    return (
+        select(ranked.c.category_id, ((func.min(ranked.c.price_fen) + func.max(ranked.c.price_fen)) // 2).label("median_fen"))
+        .where(ranked.c.size >= MEDIAN_MIN_PRODUCTS, middle)
+        .group_by(ranked.c.category_id)
+        .subquery()
+    )
+
+
 async def anomalies(session: AsyncSession, platform: Platform) -> list[Anomaly]:
     """A latest change that jumped above the jump ratio; a price far above its category's median."""
     found: list[Anomaly] = []
@@ -84,18 +112,18 @@ async def anomalies(session: AsyncSession, platform: Platform) -> list[Anomaly]:
         if old and pricing.above(new, old, jump):
             found.append(Anomaly(product_id, name, supplier, pricing.PRICE_JUMP, jump, new, old))
     ratio = pricing.threshold(pricing.CATEGORY_MEDIAN, platform.settings)
-    rows = (await session.execute(
-        select(Product.id, Product.name, Organisation.name, Product.category_id, Product.price_fen)
+    # SQL keeps the candidates (exact for ratios of up to four decimals); pricing.above decides.
+    scaled = int((ratio * SCALE).to_integral_value(rounding=ROUND_FLOOR))
+    medians = category_medians()
+    far_above = await session.execute(
+        select(Product.id, Product.name, Organisation.name, Product.price_fen, medians.c.median_fen)
+        .join(medians, medians.c.category_id == Product.category_id)
         .join(Organisation, Organisation.id == Product.supplier_organisation_id)
-        .where(Product.status != ProductStatus.delisted)
-    )).all()
-    by_category: dict[int, list[int]] = {}
-    for row in rows:
-        by_category.setdefault(row[3], []).append(row[4])
-    medians = {c: pricing.median(prices) for c, prices in by_category.items() if len(prices) >= 3}
-    for product_id, name, supplier, category_id, price in rows:
-        middle = medians.get(category_id)
-        if middle and pricing.above(price, middle, ratio):
+        .where(Product.status != ProductStatus.delisted, medians.c.median_fen > 0, Product.price_fen * SCALE > medians.c.median_fen * scaled)
+        .order_by(Product.id)
+    )
+    for product_id, name, supplier, price, middle in far_above:
+        if pricing.above(price, middle, ratio):
             found.append(Anomaly(product_id, name, supplier, pricing.CATEGORY_MEDIAN, ratio, price, middle))
     return found[:WATCH_LIMIT]
 

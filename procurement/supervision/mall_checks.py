@@ -26,8 +26,10 @@ from procurement.mall.order_models import Order, OrderItem
 from procurement.platform import Platform
 from procurement.scheduler.framework import job_key
 from procurement.scheduler.models import JobRun
-from procurement.supervision import rules, service
+from procurement.supervision import service
 from procurement.supervision.models import RiskAlert
+from procurement.supervision.rules import mall as mall_rules
+from procurement.supervision.rules.thresholds import Thresholds, load_thresholds
 
 KIND = "risk_mall"
 PRICE = "mall_price_above_reference"
@@ -35,7 +37,7 @@ PRICE = "mall_price_above_reference"
 SCALE = 10_000
 
 
-def _least(thresholds: rules.Thresholds, name: str) -> Decimal:
+def _least(thresholds: Thresholds, name: str) -> Decimal:
     """The smallest value any region sets: what every region's candidates pass, before each is judged by its own."""
     return min(value for (key, _, _), value in thresholds.values.items() if key == name)
 
@@ -44,20 +46,20 @@ def _alerted(rule: str):
     return exists().where(RiskAlert.dedupe_key == literal(f"{rule}:") + cast(Order.id, String))
 
 
-async def _price_due(session: AsyncSession, moment: datetime, thresholds: rules.Thresholds) -> list[tuple[str, datetime]]:
+async def _price_due(session: AsyncSession, moment: datetime, thresholds: Thresholds) -> list[tuple[str, datetime]]:
     scaled = int((_least(thresholds, "mall_price_above_reference_ratio") * SCALE).to_integral_value(rounding=ROUND_FLOOR))
     checked = exists().where(JobRun.key == literal(job_key(KIND, "")) + cast(Order.id, String) + literal(f":{PRICE}"))
     above = exists().where(OrderItem.order_id == Order.id, OrderItem.product_id.is_not(None),
                            OrderItem.unit_price_fen * SCALE > OrderItem.reference_unit_fen * scaled)
     rows = await session.execute(
-        select(Order.id, Order.placed_at).where(Order.placed_at <= moment - service.CHECK_DELAY, Order.status.not_in(rules.ENDED_ORDER),
+        select(Order.id, Order.placed_at).where(Order.placed_at <= moment - service.CHECK_DELAY, Order.status.not_in(mall_rules.ENDED_ORDER),
                                                 above, ~checked)
     )
     return [(f"{order_id}:{PRICE}", as_utc(placed) + service.CHECK_DELAY) for order_id, placed in rows]
 
 
-async def _late_due(session: AsyncSession, moment: datetime, thresholds: rules.Thresholds,
-                    deadline: rules.OrderDeadline) -> list[tuple[str, datetime]]:
+async def _late_due(session: AsyncSession, moment: datetime, thresholds: Thresholds,
+                    deadline: mall_rules.OrderDeadline) -> list[tuple[str, datetime]]:
     since = getattr(Order, deadline.since)
     rows = await session.execute(
         select(Order.id, since, Organisation.region).join(Organisation, Organisation.id == Order.purchaser_organisation_id)
@@ -74,9 +76,9 @@ async def _late_due(session: AsyncSession, moment: datetime, thresholds: rules.T
 
 async def pending(session: AsyncSession, moment: datetime) -> list[tuple[str, datetime]]:
     """("<order id>:<rule>", due) of every mall check due by ``moment``."""
-    thresholds = await rules.load_thresholds(session)
+    thresholds = await load_thresholds(session)
     found = await _price_due(session, moment, thresholds)
-    for deadline in (rules.LATE_ACCEPTANCE, rules.LATE_SETTLEMENT):
+    for deadline in (mall_rules.LATE_ACCEPTANCE, mall_rules.LATE_SETTLEMENT):
         found += await _late_due(session, moment, thresholds, deadline)
     return found
 
@@ -84,6 +86,6 @@ async def pending(session: AsyncSession, moment: datetime) -> list[tuple[str, da
 async def run_subject(session: AsyncSession, platform: Platform, subject_id: str) -> bool:
     """Judge one order by one rule now; raise what it finds. Returns whether an alert was raised."""
     order_id, _, rule = subject_id.partition(":")
-    check = rules.MALL_RULES[rule]
-    findings = await check(session, int(order_id), platform.clock.now(), await rules.load_thresholds(session))
+    check = mall_rules.MALL_RULES[rule]
+    findings = await check(session, int(order_id), platform.clock.now(), await load_thresholds(session))
     return bool(await service.raise_findings(session, platform, findings))

@@ -86,8 +86,7 @@ async def _prepare(platform: Platform, entries: int, organisations: int) -> tupl
 async def _checks(platform: Platform, org_ids: list[int], n: int) -> float:
     started = time.perf_counter()
     for i in range(n):
-        async with platform.db.transaction() as session:
-            await credit.check(session, platform, [org_ids[i % len(org_ids)]], "bid_submission", subject_type="bench", subject_id=i)
+        await credit.check_kept(platform, "bid_submission", organisation_ids=[org_ids[i % len(org_ids)]], subject_type="bench", subject_id=i)
     return time.perf_counter() - started
 
 

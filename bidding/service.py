@@ -306,8 +306,7 @@ async def complete(platform: Platform, actor: Actor, upload_id: str, signature_b
         await _open_tender(session, platform, actor, upload.tender_id, upload.lot_number)
     checked = await _check_envelope(platform, actor, upload, parts, signature)
     # The credit check is kept whatever it finds, so it commits on its own (财库〔2016〕125号).
-    async with platform.db.transaction() as session:
-        result = await credit.check(session, platform, [upload.organisation_id], "bid_submission", subject_type="bid_upload", subject_id=upload_id)
+    result = await credit.check_kept(platform, "bid_submission", organisation_ids=[upload.organisation_id], subject_type="bid_upload", subject_id=upload_id)
     if not result.passed:
         raise credit.refusal(result)
     async with platform.db.transaction() as session:

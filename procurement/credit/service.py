@@ -2,18 +2,21 @@
 
 Purposes in use: ``registration`` (supplier self-registration, by USCC: the organisation
 does not exist yet), ``documents`` (obtaining tender documents), ``bid_submission``,
-``opening``; to come with their parts: ``award``, ``mall_listing``, ``mall_order``.
+``opening``, ``award``, ``mall_listing``, ``mall_order``.
 Every check is stored with what it saw; a refusal must be kept too, so callers whose
-transaction rolls back on the refusal use ``require_clear_kept``.
+transaction rolls back on the refusal use ``check_kept`` or ``require_clear_kept``.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from procurement.clock import to_display
 from procurement.credit.models import BlacklistEntry, CreditCheck, EntryStatus
@@ -32,54 +35,43 @@ class CheckResult:
         return not self.entries
 
 
-async def entries_in_force(session: AsyncSession, uscc: str, platform: Platform) -> list[BlacklistEntry]:
-    """Entries debarring ``uscc`` today (Beijing date): in force, started, not yet ended.
+def in_force(today: date | ColumnElement[date]) -> ColumnElement[bool]:
+    """An entry debars on ``today`` (a Beijing date): in force, started, not yet ended.
 
     The date test is applied here as well as by the expiry job, so that an entry whose end
-    date passed while the scheduler was down no longer counts.
+    date passed while the scheduler was down no longer counts. The one definition of
+    "debarred": the check below and the mall's catalogue filter both use it.
     """
-    today = to_display(platform.clock.now()).date()
-    query = select(BlacklistEntry).where(
-        BlacklistEntry.uscc == uscc,
-        BlacklistEntry.status == EntryStatus.in_force,
-        BlacklistEntry.starts_on <= today,
+    return and_(
+        BlacklistEntry.status == EntryStatus.in_force, BlacklistEntry.starts_on <= today,
         or_(BlacklistEntry.ends_on.is_(None), BlacklistEntry.ends_on >= today),
     )
-    return list((await session.execute(query.order_by(BlacklistEntry.id))).scalars())
 
 
-async def check(
-    session: AsyncSession, platform: Platform, organisation_ids: list[int], purpose: str, *, subject_type: str = "", subject_id: object = ""
-) -> CheckResult:
-    """Check each organisation (a consortium: every member) and keep what was seen.
-
-    Passes only if none is debarred: one member's record counts against the whole consortium.
-    """
+def _codes(session: Session, organisation_ids: list[int]) -> list[tuple[int | None, str]]:
     if not organisation_ids:
         raise ValueError("a credit check needs at least one organisation")
     # One query for every code (not a get per organisation): the check runs at every bid.
-    codes = dict((await session.execute(select(Organisation.id, Organisation.uscc).where(Organisation.id.in_(organisation_ids)))).all())
+    codes = dict(session.execute(select(Organisation.id, Organisation.uscc).where(Organisation.id.in_(organisation_ids))).all())
     missing = [i for i in organisation_ids if i not in codes]
     if missing:
         raise ValueError(f"no organisation {missing[0]}")
-    targets: list[tuple[int | None, str]] = [(i, codes[i]) for i in organisation_ids]
-    return await _check_targets(session, platform, targets, purpose, subject_type=subject_type, subject_id=subject_id)
+    return [(i, codes[i]) for i in organisation_ids]
 
 
-async def check_uscc(
-    session: AsyncSession, platform: Platform, uscc: str, purpose: str, *, subject_type: str = "", subject_id: object = ""
+def _record(
+    session: Session, platform: Platform, targets: list[tuple[int | None, str]], purpose: str, subject_type: str, subject_id: object
 ) -> CheckResult:
-    """Check a code that has no organisation yet (registration); the record names the USCC only."""
-    return await _check_targets(session, platform, [(None, uscc)], purpose, subject_type=subject_type, subject_id=subject_id)
-
-
-async def _check_targets(
-    session: AsyncSession, platform: Platform, targets: list[tuple[int | None, str]], purpose: str, *, subject_type: str, subject_id: object
-) -> CheckResult:
+    """The check itself, written once for both kinds of session (see ``check`` and ``check_kept``)."""
+    today = to_display(platform.clock.now()).date()
+    query = select(BlacklistEntry).where(BlacklistEntry.uscc.in_({uscc for _, uscc in targets}), in_force(today)).order_by(BlacklistEntry.id)
+    by_code: dict[str, list[BlacklistEntry]] = {}
+    for entry in session.execute(query).scalars():
+        by_code.setdefault(entry.uscc, []).append(entry)
     entries: list[BlacklistEntry] = []
     checks: list[CreditCheck] = []
     for organisation_id, uscc in targets:
-        found = await entries_in_force(session, uscc, platform)
+        found = by_code.get(uscc, [])
         checks.append(CreditCheck(
             organisation_id=organisation_id, uscc=uscc, purpose=purpose, subject_type=subject_type,
             subject_id=str(subject_id), checked_at=platform.clock.now(), passed=not found,
@@ -87,8 +79,43 @@ async def _check_targets(
         ))
         entries += found
     session.add_all(checks)
-    await session.flush()
+    session.flush()
     return CheckResult(checks, entries)
+
+
+def _work(
+    platform: Platform, purpose: str, organisation_ids: list[int] | None, uscc: str | None, subject_type: str, subject_id: object
+) -> Callable[[Session], CheckResult]:
+    """The check as synchronous work: for an organisation list, or for a code with no organisation yet."""
+
+    def work(session: Session) -> CheckResult:
+        targets = [(None, uscc)] if uscc is not None else _codes(session, list(organisation_ids or []))
+        return _record(session, platform, targets, purpose, subject_type, subject_id)
+
+    return work
+
+
+async def check(
+    session: AsyncSession, platform: Platform, organisation_ids: list[int], purpose: str, *, subject_type: str = "", subject_id: object = ""
+) -> CheckResult:
+    """Check each organisation (a consortium: every member) and keep what was seen, in the caller's transaction.
+
+    Passes only if none is debarred: one member's record counts against the whole consortium.
+    """
+    return await session.run_sync(_work(platform, purpose, organisation_ids, None, subject_type, subject_id))
+
+
+async def check_kept(
+    platform: Platform, purpose: str, *, organisation_ids: list[int] | None = None, uscc: str | None = None,
+    subject_type: str = "", subject_id: object = "",
+) -> CheckResult:
+    """``check`` committed on its own, so that its record survives whatever the caller does next.
+
+    ``uscc`` checks a code that has no organisation yet (registration): the record names the
+    USCC only. The whole check is one ``Database.write`` (one thread trip on SQLite): it runs
+    at every bid submission, where aiosqlite's per-call overhead used to cost more than the check.
+    """
+    return await platform.db.write(_work(platform, purpose, organisation_ids, uscc, subject_type, subject_id))
 
 
 async def require_clear(
@@ -105,24 +132,18 @@ async def require_clear_kept(
     session: AsyncSession, platform: Platform, purpose: str, *, organisation_ids: list[int] | None = None, uscc: str | None = None,
     subject_type: str = "", subject_id: object = "",
 ) -> CheckResult:
-    """``require_clear`` whose record survives the refusal: the check commits in its own transaction.
+    """``require_clear`` whose record survives the refusal: the check commits on its own (``check_kept``).
 
     The caller's transaction rolls back when the refusal is raised, and the check it saw
     must still be kept (财库〔2016〕125号). On SQLite a second write transaction would wait for
     the caller's if that one already holds the write lock (a batch such as the demo loader);
     then the check goes into the caller's transaction instead, which keeps a passed check.
     """
-
-    async def run(target: AsyncSession) -> CheckResult:
-        if uscc is not None:
-            return await check_uscc(target, platform, uscc, purpose, subject_type=subject_type, subject_id=subject_id)
-        return await check(target, platform, list(organisation_ids or []), purpose, subject_type=subject_type, subject_id=subject_id)
-
     if platform.db.is_sqlite and session.in_transaction():
-        result = await run(session)
+        work = _work(platform, purpose, organisation_ids, uscc, subject_type, subject_id)
+        result = await session.run_sync(work)
     else:
-        async with platform.db.transaction() as own:
-            result = await run(own)
+        result = await check_kept(platform, purpose, organisation_ids=organisation_ids, uscc=uscc, subject_type=subject_type, subject_id=subject_id)
     if not result.passed:
         raise refusal(result)
     return result

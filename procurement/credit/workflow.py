@@ -4,7 +4,7 @@ Two people: the supervisor who approves (or rejects) is never the operator who p
 Every step appends its audit entry in the same transaction. An entry in force expires by
 itself at the end of its end date (Beijing day): ``next_check`` is that moment and the
 scheduler's recheck (``credit.jobs``) moves it, also late after downtime. The check itself
-(``service.entries_in_force``) also applies the dates, so a late expiry never debars anyone.
+(``service.in_force``) also applies the dates, so a late expiry never debars anyone.
 """
 
 from __future__ import annotations

@@ -18,7 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from procurement.actor import Actor
 from procurement.audit import service as audit
 from procurement.clock import to_display
-from procurement.credit.models import BlacklistEntry, EntryStatus
+from procurement.credit import service as credit
+from procurement.credit.models import BlacklistEntry
 from procurement.errors import N_, Conflict, Forbidden, InvalidInput, NotFound
 from procurement.identity.models import Organisation, OrganisationKind, Role
 from procurement.mall.models import Sanction, SanctionKind, SanctionStatus
@@ -37,18 +38,11 @@ def in_effect(now: datetime | ColumnElement[datetime]) -> ColumnElement[bool]:
 def barred_suppliers(now: datetime | ColumnElement[datetime], today: date | ColumnElement[date]) -> Select[tuple[int]]:
     """Ids of the organisations that may not list or sell: a sanction in effect or a blacklist entry in force.
 
-    The blacklist test repeats ``credit.service.entries_in_force`` as SQL, so one statement
-    filters a whole page of products.
+    The blacklist test is the credit check's own predicate, so one statement filters a whole
+    page of products.
     """
     sanctioned = select(Sanction.organisation_id).where(in_effect(now))
-    blacklisted = (
-        select(Organisation.id)
-        .join(BlacklistEntry, BlacklistEntry.uscc == Organisation.uscc)
-        .where(
-            BlacklistEntry.status == EntryStatus.in_force, BlacklistEntry.starts_on <= today,
-            or_(BlacklistEntry.ends_on.is_(None), BlacklistEntry.ends_on >= today),
-        )
-    )
+    blacklisted = select(Organisation.id).join(BlacklistEntry, BlacklistEntry.uscc == Organisation.uscc).where(credit.in_force(today))
     return select(union(sanctioned, blacklisted).subquery().c[0])
 
 

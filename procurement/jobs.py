@@ -10,7 +10,11 @@ from expert_pool.jobs import INVITATION_ANSWER
 from procurement.credit.jobs import CREDIT_EXPIRY
 from procurement.identity.jobs import ACCOUNT_UNLOCK
 from procurement.mall.jobs import MALL_SANCTION_EXPIRY
-from procurement.mall.order_jobs import MALL_COMPETITION_CLOSE, MALL_ORDER_CONFIRMATION
+from procurement.mall.order_jobs import (
+    MALL_COMPETITION_CLOSE,
+    MALL_ORDER_CONFIRMATION,
+    MALL_RETURN_ANSWER,
+)
 from procurement.outbox.jobs import OUTBOX_DELIVERY
 from procurement.scheduler.framework import Registry
 from procurement.supervision.jobs import MALL_RISK_RECHECK, RISK_RECHECK
@@ -31,6 +35,7 @@ def build_registry() -> Registry:
     registry.register(MALL_SANCTION_EXPIRY)
     registry.register(MALL_ORDER_CONFIRMATION)
     registry.register(MALL_COMPETITION_CLOSE)
+    registry.register(MALL_RETURN_ANSWER)
     registry.register(INVITATION_ANSWER)
     registry.register(OUTBOX_DELIVERY)
     return registry

@@ -97,8 +97,17 @@ class Settings:
     # ["A02"]}}); days a supplier has to confirm; the fewest quotes a competition needs.
     mall_direct_threshold: int = 200000
     mall_region_rules: str = ""
+    # Below this (yuan) a purchase in a region's mall categories is bought through the mall, never
+    # tendered (docs/tenders.md, "Mall-only categories"); a region's "tender_threshold" in the JSON
+    # above overrides it. The platform's placeholder, not a legal figure: set each region's own.
+    mall_tender_threshold: int = 2000000
     mall_confirm_days: int = 2
     mall_competition_min_quotes: int = 3
+    # Returns after acceptance (docs/mall.md, "Returns"): asked for until this many Beijing days
+    # after the acceptance date; a supplier's answer is due within the answer days, else the
+    # scheduler agrees.
+    mall_return_days: int = 7
+    mall_return_answer_days: int = 2
     # The committee's working time from the start of an evaluation, and the one extension granted
     # when more than a third of the members ask for it (docs/evaluation.md, "On the platform").
     evaluation_hours: int = 8

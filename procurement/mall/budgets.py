@@ -5,9 +5,11 @@ open competitions commit amounts against it with one conditional UPDATE
 (``amount - committed >= n``), so concurrent orders of one unit never overspend it on either
 database; refusals, cancellations and rejections give the amount back.
 
-The limits are data: ``mall_direct_threshold`` (yuan) for everyone, overridden per region by
-``mall_region_rules`` (JSON keyed by the purchasing unit's region code), which also lists the
-category codes that must be bought through the mall.
+The limits are data: ``mall_direct_threshold`` and ``mall_tender_threshold`` (yuan) for everyone,
+overridden per region by ``mall_region_rules`` (JSON keyed by the purchasing unit's region code),
+which also lists the category codes that must be bought through the mall. The tenders enforce the
+last two (``procurement.tenders.mall_only``): below the tender threshold, a mall category is not
+tendered.
 """
 
 from __future__ import annotations
@@ -24,25 +26,54 @@ from procurement.audit import service as audit
 from procurement.clock import to_display
 from procurement.errors import N_, Conflict, Forbidden, InvalidInput
 from procurement.identity.models import Organisation, OrganisationKind, Role
+from procurement.mall.agreements import path_ids
+from procurement.mall.models import Category
 from procurement.mall.order_models import Budget
 from procurement.platform import Platform
 from procurement.settings import Settings
 from procurement.tenders.money import FEN_PER_YUAN
+
+NO_BUDGET = N_("your unit has no mall budget for %(year)s: ask the trading centre or your unit's admin to set one")
 
 
 @dataclass(frozen=True)
 class PurchaseRules:
     region: str
     direct_threshold_fen: int  # an order at or above it needs a mini-competition
-    mall_categories: tuple[str, ...]  # category codes that must be bought through the mall
+    # Below it, a purchase in one of the mall categories is bought through the mall: no tender.
+    tender_threshold_fen: int
+    mall_categories: tuple[str, ...]  # category codes (sub-categories included) that must be bought through the mall
 
 
 def rules_for(settings: Settings, region: str) -> PurchaseRules:
     """The limits for a purchasing unit's region: the region's own entry, else the defaults."""
     table = json.loads(settings.mall_region_rules) if settings.mall_region_rules.strip() else {}
     own = table.get(region, {})
-    threshold = own.get("direct_threshold", settings.mall_direct_threshold)
-    return PurchaseRules(region, int(threshold) * FEN_PER_YUAN, tuple(own.get("mall_categories", ())))
+    return PurchaseRules(
+        region,
+        direct_threshold_fen=int(own.get("direct_threshold", settings.mall_direct_threshold)) * FEN_PER_YUAN,
+        tender_threshold_fen=int(own.get("tender_threshold", settings.mall_tender_threshold)) * FEN_PER_YUAN,
+        mall_categories=tuple(own.get("mall_categories", ())),
+    )
+
+
+@dataclass(frozen=True)
+class MallListing:
+    """Where a catalogue category stands on a region's mall list."""
+
+    category: Category
+    listed: str | None  # the code on the list that covers it: its own or its nearest listed ancestor's; None: not listed
+
+
+async def mall_listing(session: AsyncSession, rules: PurchaseRules, code: str) -> MallListing | None:
+    """The catalogue category with this code and whether the region's rules reserve it for the mall; None if no such code."""
+    found = (await session.execute(select(Category).where(Category.code == code))).scalars().first()
+    if found is None:
+        return None
+    line = path_ids(found)  # root first
+    codes: dict[int, str] = dict((await session.execute(select(Category.id, Category.code).where(Category.id.in_(line)))).all())
+    listed = set(rules.mall_categories)
+    return MallListing(found, next((codes[i] for i in reversed(line) if codes.get(i) in listed), None))
 
 
 def budget_year(moment: datetime) -> int:
@@ -94,23 +125,29 @@ async def budgets(session: AsyncSession, actor: Actor, *, year: int | None = Non
     return [(b, name) for b, name in (await session.execute(query.order_by(Budget.year.desc(), Organisation.name).limit(500))).all()]
 
 
-async def reserve(session: AsyncSession, organisation_id: int, year: int, amount_fen: int) -> Budget:
-    """Commit an amount against the unit's budget for the year, in one conditional UPDATE.
+async def budget_id(session: AsyncSession, organisation_id: int, year: int) -> int:
+    """The id of the unit's budget for the year, read without a lock (``reserve`` tests the amount)."""
+    found = (await session.execute(select(Budget.id).where(Budget.organisation_id == organisation_id, Budget.year == year))).scalar_one_or_none()
+    if found is None:
+        raise Conflict(NO_BUDGET, year=year)
+    return found
+
+
+async def reserve(session: AsyncSession, organisation_id: int, year: int, amount_fen: int) -> int:
+    """Commit an amount against the unit's budget for the year, in one conditional UPDATE; returns the budget's id.
 
     Conflict when there is no budget or too little is left; concurrent reservations can never
     together exceed the amount, because the test and the increment are one statement.
     """
-    budget_id = (await session.execute(
+    found_id = (await session.execute(
         update(Budget).where(Budget.organisation_id == organisation_id, Budget.year == year, Budget.amount_fen - Budget.committed_fen >= amount_fen)
         .values(committed_fen=Budget.committed_fen + amount_fen).returning(Budget.id)
     )).scalar_one_or_none()
-    if budget_id is not None:
-        budget = await session.get(Budget, budget_id, populate_existing=True)
-        assert budget is not None
-        return budget
+    if found_id is not None:
+        return int(found_id)
     found = (await session.execute(select(Budget).where(Budget.organisation_id == organisation_id, Budget.year == year))).scalars().first()
     if found is None:
-        raise Conflict("your unit has no mall budget for %(year)s: ask the trading centre or your unit's admin to set one", year=year)
+        raise Conflict(NO_BUDGET, year=year)
     raise Conflict(
         "the order needs %(needed)s yuan but only %(left)s yuan of the %(year)s budget is left",
         needed=f"{amount_fen / FEN_PER_YUAN:.2f}", left=f"{(found.amount_fen - found.committed_fen) / FEN_PER_YUAN:.2f}", year=year,

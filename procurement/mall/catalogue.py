@@ -35,7 +35,7 @@ from procurement.mall.models import (
 )
 from procurement.mall.schemas import ProductIn, ProductUpdate, ReferenceIn
 from procurement.platform import Platform
-from procurement.tenders.money import to_fen
+from procurement.tenders.money import to_fen, to_yuan
 
 # Reasons the platform itself gives in the price history (message ids, translated on display).
 LISTED = N_("listed")
@@ -82,20 +82,35 @@ async def product_for_sale(session: AsyncSession, platform: Platform, product_id
     return product
 
 
-async def reserve_stock(session: AsyncSession, product_id: int, quantity: int) -> int:
-    """Take ``quantity`` from the stock in one conditional UPDATE; Conflict if fewer remain.
+async def reserve_stock(session: AsyncSession, platform: Platform, product: Product, quantity: int) -> int:
+    """Take ``quantity`` from the stock at the price ``product`` was read with; Conflict if that cannot be.
 
-    The check and the decrement are one statement, so concurrent orders never oversell on
-    either database. Returns the stock left.
+    The stock test, the price test and the on-sale test are one conditional UPDATE, so
+    concurrent orders never oversell on either database, and an order never takes stock at a
+    price that changed after it read the product, nor from one that left sale meanwhile. The
+    UPDATE is also the order's first lock on the product row: checkout does it last, so the
+    hot row is held only for the budget, the audit entry and the commit. Returns the stock left.
     """
     if quantity <= 0:
         raise InvalidInput.for_field("body.quantity", N_("must be more than zero"))
+    now, today = platform.clock.now(), sanctions.beijing_today(platform)
     left = (await session.execute(
-        update(Product).where(Product.id == product_id, Product.stock >= quantity).values(stock=Product.stock - quantity).returning(Product.stock)
+        update(Product)
+        .where(Product.id == product.id, Product.stock >= quantity, Product.price_fen == product.price_fen, on_sale_clause(now, today))
+        .values(stock=Product.stock - quantity).returning(Product.stock)
     )).scalar_one_or_none()
-    if left is None:
-        raise Conflict(N_("not enough stock for this quantity"))
-    return int(left)
+    if left is not None:
+        return int(left)
+    # Why not: read the row as it is now (not the session's copy) to say so.
+    current = (await session.execute(select(Product.price_fen).where(Product.id == product.id, on_sale_clause(now, today)))).scalar_one_or_none()
+    if current is None:
+        await product_for_sale(session, platform, product.id)  # type: ignore[arg-type]  # raises: gone, or not on sale
+    if current != product.price_fen:
+        raise Conflict(
+            "the price of %(name)s changed from %(old)s to %(new)s yuan while the order was placed: check the cart and order again",
+            name=product.name, old=to_yuan(product.price_fen), new=to_yuan(current or 0),
+        )
+    raise Conflict(N_("not enough stock for this quantity"))
 
 
 async def release_stock(session: AsyncSession, product_id: int, quantity: int) -> None:

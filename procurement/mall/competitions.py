@@ -60,9 +60,9 @@ async def post(session: AsyncSession, platform: Platform, actor: Actor, data: Co
         raise InvalidInput.for_field("body.deadline", N_("must be in the future"))
     node = await agreements.category(session, data.category_id)
     ceiling = to_fen(data.ceiling)
-    budget = await budgets.reserve(session, actor.organisation_id, budgets.budget_year(now), ceiling * data.quantity)
+    budget_id = await budgets.reserve(session, actor.organisation_id, budgets.budget_year(now), ceiling * data.quantity)
     competition = Competition(
-        purchaser_organisation_id=actor.organisation_id, created_by=actor.user_id, budget_id=budget.id, category_id=node.id,  # type: ignore[arg-type]
+        purchaser_organisation_id=actor.organisation_id, created_by=actor.user_id, budget_id=budget_id, category_id=node.id,  # type: ignore[arg-type]
         title=data.title, specifications=json.dumps(data.specifications, ensure_ascii=False, sort_keys=True), quantity=data.quantity,
         ceiling_fen=ceiling, delivery_region=data.delivery_region, delivery_address=data.delivery_address, contact=data.contact,
         requested_date=data.requested_date, deadline=data.deadline, status=CompetitionStatus.open, created_at=now, next_check=data.deadline,

@@ -1,5 +1,5 @@
-"""Mall orders API: purchase limits, budgets, orders through acceptance and settlement,
-mini-competitions and quotes, late orders and savings for the centre."""
+"""Mall orders API: purchase limits, budgets, orders through acceptance and settlement, returns
+after acceptance, mini-competitions and quotes, late orders and savings for the centre."""
 
 from __future__ import annotations
 
@@ -13,15 +13,25 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from procurement.clock import DISPLAY_ZONE
 from procurement.errors import N_, InvalidInput
 from procurement.identity.models import Role
-from procurement.mall import budgets, competitions, orders
+from procurement.mall import budgets, competitions, orders, returns
 from procurement.mall import order_schemas as s
-from procurement.mall.order_models import Budget, Competition, Order
+from procurement.mall.order_models import (
+    Budget,
+    Competition,
+    Order,
+    OrderItem,
+    OrderReturn,
+    ReturnItem,
+    ReturnStatus,
+)
 from procurement.platform import Platform
 from procurement.tenders.money import to_fen, to_yuan
 from procurement.web.deps import MAX_ID, CurrentActor, DbSession, PlatformDep
 from procurement.web.guards import requires_roles
 
 OrderId = Parameter(ge=1, le=MAX_ID, description="the order's id")
+ReturnId = Parameter(ge=1, le=MAX_ID, description="the return's id")
+IdempotencyKey = Parameter(header="Idempotency-Key", default=None, min_length=8, max_length=64)
 CompetitionId = Parameter(ge=1, le=MAX_ID, description="the competition's id")
 BUYERS = requires_roles(Role.purchaser)
 SELLERS = requires_roles(Role.supplier)
@@ -38,19 +48,39 @@ def budget_out(budget: Budget, name: str) -> s.BudgetOut:
     )
 
 
-async def order_out(session: AsyncSession, found: Order) -> s.OrderOut:
+async def order_out(session: AsyncSession, platform: Platform, found: Order) -> s.OrderOut:
     lines = await orders.items(session, found.id)  # type: ignore[arg-type]
+    by_id = {i.id: i for i in lines}
     names = await orders.names(session, {found.purchaser_organisation_id, found.supplier_organisation_id})
     fields = found.model_dump(include=set(s.OrderOut.model_fields))
+    taken_back = await returns.of_order(session, found.id)  # type: ignore[arg-type]
     return s.OrderOut(
         **fields, purchaser_name=names[found.purchaser_organisation_id], supplier_name=names[found.supplier_organisation_id],
         total=to_yuan(found.total_fen), reference=to_yuan(found.reference_fen), savings=to_yuan(orders.order_savings(found, lines)),
         accepted=None if found.accepted_fen is None else to_yuan(found.accepted_fen),
+        returned=to_yuan(sum(r.amount_fen for r, _ in taken_back if r.status == ReturnStatus.received)),
+        return_until=returns.return_until(platform, found),
         items=[s.ItemOut(
             **i.model_dump(include=set(s.ItemOut.model_fields) - {"specifications"}), specifications=json.loads(i.specifications),
             unit_price=to_yuan(i.unit_price_fen), reference_unit_price=to_yuan(i.reference_unit_fen),
         ) for i in lines],
+        returns=[return_out(r, r_lines, by_id) for r, r_lines in taken_back],  # type: ignore[arg-type]
     )
+
+
+def return_out(row: OrderReturn, lines: list[ReturnItem], items: dict[int, OrderItem]) -> s.ReturnOut:
+    return s.ReturnOut(
+        **row.model_dump(include=set(s.ReturnOut.model_fields) - {"amount", "items", "agreed_automatically"}), amount=to_yuan(row.amount_fen),
+        agreed_automatically=row.answered_at is not None and row.answered_by is None and row.status != ReturnStatus.refused,
+        items=[s.ReturnLineOut(item_id=line.order_item_id, name=items[line.order_item_id].name, quantity=line.quantity,
+                               unit_price=to_yuan(items[line.order_item_id].unit_price_fen)) for line in lines],
+    )
+
+
+async def one_return_out(session: AsyncSession, row: OrderReturn) -> s.ReturnOut:
+    items = {i.id: i for i in await orders.items(session, row.order_id)}
+    lines = next(r_lines for r, r_lines in await returns.of_order(session, row.order_id) if r.id == row.id)
+    return return_out(row, lines, items)  # type: ignore[arg-type]
 
 
 async def competition_out(session: AsyncSession, actor: CurrentActor, found: Competition) -> s.CompetitionOut:
@@ -99,11 +129,13 @@ class MallOrderController(Controller):
     tags = ["Mall orders"]
 
     @get("/purchase-rules", summary="The purchase limits of a region (集中采购目录及限额标准)",
-         description="The direct-purchase limit (an order at or above it needs a mini-competition) and the category codes that must be "
-         "bought through the mall, for a region code; the defaults when the region has no rules of its own.")
+         description="The direct-purchase limit (an order at or above it needs a mini-competition), the category codes that must be "
+         "bought through the mall (sub-categories included) and the tender threshold below which a tender for them is refused, "
+         "for a region code; the defaults when the region has no rules of its own.")
     async def rules(self, platform: PlatformDep, region: str = Parameter(default="", max_length=64)) -> s.RulesOut:
         rules = budgets.rules_for(platform.settings, region)
-        return s.RulesOut(region=region, direct_threshold=to_yuan(rules.direct_threshold_fen), mall_categories=list(rules.mall_categories))
+        return s.RulesOut(region=region, direct_threshold=to_yuan(rules.direct_threshold_fen),
+                          tender_threshold=to_yuan(rules.tender_threshold_fen), mall_categories=list(rules.mall_categories))
 
     @get("/budgets", guards=[requires_roles(Role.purchaser, Role.admin, Role.operator, Role.supervisor)], summary="Mall budgets",
          description="All units' for the centre and supervisors; the caller's unit's otherwise.")
@@ -122,48 +154,86 @@ class MallOrderController(Controller):
           "budget for the year. Repeating the request with the same `Idempotency-Key` returns the first orders (200).")
     async def place(
         self, data: s.OrderIn, session: DbSession, platform: PlatformDep, actor: CurrentActor,
-        idempotency_key: str | None = Parameter(header="Idempotency-Key", default=None, min_length=8, max_length=64),
+        idempotency_key: str | None = IdempotencyKey,
     ) -> Response[list[s.OrderOut]]:
         placed, created = await orders.place(session, platform, actor, data, idempotency_key)
-        return Response([await order_out(session, o) for o in placed], status_code=201 if created else 200)
+        return Response([await order_out(session, platform, o) for o in placed], status_code=201 if created else 200)
 
     @get("/orders", guards=[PARTIES], summary="Orders", description="The caller's unit's (as purchaser or supplier); all for the centre and supervisors.")
-    async def orders(self, session: DbSession, actor: CurrentActor, status: str | None = Parameter(default=None, max_length=16)) -> list[s.OrderOut]:
-        return [await order_out(session, o) for o in await orders.orders(session, actor, status=status)]
+    async def orders(self, session: DbSession, platform: PlatformDep, actor: CurrentActor, status: str | None = Parameter(default=None, max_length=16)) -> list[s.OrderOut]:
+        return [await order_out(session, platform, o) for o in await orders.orders(session, actor, status=status)]
 
     @get("/orders/{order_id:int}", guards=[PARTIES], summary="An order with its items")
-    async def order(self, session: DbSession, actor: CurrentActor, order_id: int = OrderId) -> s.OrderOut:
-        return await order_out(session, await orders.order(session, actor, order_id))
+    async def order(self, session: DbSession, platform: PlatformDep, actor: CurrentActor, order_id: int = OrderId) -> s.OrderOut:
+        return await order_out(session, platform, await orders.order(session, actor, order_id))
 
     @post("/orders/{order_id:int}/confirm", guards=[SELLERS], status_code=200, summary="The supplier confirms the order")
     async def confirm(self, session: DbSession, platform: PlatformDep, actor: CurrentActor, order_id: int = OrderId) -> s.OrderOut:
-        return await order_out(session, await orders.confirm(session, platform, actor, order_id))
+        return await order_out(session, platform, await orders.confirm(session, platform, actor, order_id))
 
     @post("/orders/{order_id:int}/refuse", guards=[SELLERS], status_code=200, summary="The supplier refuses the order, with a reason")
     async def refuse(self, data: s.ReasonIn, session: DbSession, platform: PlatformDep, actor: CurrentActor, order_id: int = OrderId) -> s.OrderOut:
-        return await order_out(session, await orders.refuse(session, platform, actor, order_id, data.reason))
+        return await order_out(session, platform, await orders.refuse(session, platform, actor, order_id, data.reason))
 
     @post("/orders/{order_id:int}/cancel", guards=[BUYERS], status_code=200, summary="The purchaser cancels an order not yet shipped")
     async def cancel(self, data: s.ReasonIn, session: DbSession, platform: PlatformDep, actor: CurrentActor, order_id: int = OrderId) -> s.OrderOut:
-        return await order_out(session, await orders.cancel(session, platform, actor, order_id, data.reason))
+        return await order_out(session, platform, await orders.cancel(session, platform, actor, order_id, data.reason))
 
     @post("/orders/{order_id:int}/ship", guards=[SELLERS], status_code=200, summary="The supplier ships, with the delivery note")
     async def ship(self, data: s.ShipIn, session: DbSession, platform: PlatformDep, actor: CurrentActor, order_id: int = OrderId) -> s.OrderOut:
-        return await order_out(session, await orders.ship(session, platform, actor, order_id, data.delivery_note))
+        return await order_out(session, platform, await orders.ship(session, platform, actor, order_id, data.delivery_note))
 
     @post("/orders/{order_id:int}/acceptance", guards=[BUYERS], status_code=200, summary="验收: accept or reject each item",
           description="A result for every item: the units accepted, and a reason when fewer than ordered. Rejected units go back to the "
           "supplier and their amount back to the budget; nothing accepted makes the order `rejected`.")
     async def accept(self, data: s.AcceptanceIn, session: DbSession, platform: PlatformDep, actor: CurrentActor, order_id: int = OrderId) -> s.OrderOut:
-        return await order_out(session, await orders.accept(session, platform, actor, order_id, data))
+        return await order_out(session, platform, await orders.accept(session, platform, actor, order_id, data))
 
     @post("/orders/{order_id:int}/invoice", guards=[SELLERS], status_code=200, summary="The supplier records its invoice for the accepted amount")
     async def invoice(self, data: s.InvoiceIn, session: DbSession, platform: PlatformDep, actor: CurrentActor, order_id: int = OrderId) -> s.OrderOut:
-        return await order_out(session, await orders.invoice(session, platform, actor, order_id, data.number, to_fen(data.amount)))
+        return await order_out(session, platform, await orders.invoice(session, platform, actor, order_id, data.number, to_fen(data.amount)))
 
     @post("/orders/{order_id:int}/payment", guards=[BUYERS], status_code=200, summary="The purchaser confirms the payment: settled (结算)")
     async def pay(self, data: s.PaymentIn, session: DbSession, platform: PlatformDep, actor: CurrentActor, order_id: int = OrderId) -> s.OrderOut:
-        return await order_out(session, await orders.pay(session, platform, actor, order_id, data.reference))
+        return await order_out(session, platform, await orders.pay(session, platform, actor, order_id, data.reference))
+
+    @post("/orders/{order_id:int}/returns", guards=[BUYERS], status_code=201, summary="Ask to return accepted units (退货)",
+          description="The order's purchasing unit, while the order is accepted, invoiced or settled and until `return_until`: for each "
+          "item at most the units accepted less those returned or being returned, with a reason. The supplier answers by `answer_by`, "
+          "else the return is agreed automatically. Repeating the request with the same `Idempotency-Key` returns the first return (200).")
+    async def ask_return(self, data: s.ReturnIn, session: DbSession, platform: PlatformDep, actor: CurrentActor, order_id: int = OrderId,
+                         idempotency_key: str | None = IdempotencyKey) -> Response[s.ReturnOut]:
+        row, created = await returns.request(session, platform, actor, order_id, data, idempotency_key)
+        return Response(await one_return_out(session, row), status_code=201 if created else 200)
+
+    @post("/orders/{order_id:int}/returns/{return_id:int}/agree", guards=[SELLERS], status_code=200, summary="The supplier agrees to a return")
+    async def agree_return(self, session: DbSession, platform: PlatformDep, actor: CurrentActor, order_id: int = OrderId,
+                           return_id: int = ReturnId) -> s.ReturnOut:
+        return await one_return_out(session, await returns.agree(session, platform, actor, order_id, return_id))
+
+    @post("/orders/{order_id:int}/returns/{return_id:int}/refuse", guards=[SELLERS], status_code=200, summary="The supplier refuses a return, with a reason")
+    async def refuse_return(self, data: s.ReasonIn, session: DbSession, platform: PlatformDep, actor: CurrentActor, order_id: int = OrderId,
+                            return_id: int = ReturnId) -> s.ReturnOut:
+        return await one_return_out(session, await returns.refuse(session, platform, actor, order_id, return_id, data.reason))
+
+    @post("/orders/{order_id:int}/returns/{return_id:int}/withdraw", guards=[BUYERS], status_code=200,
+          summary="The purchasing unit withdraws a return before sending the goods")
+    async def withdraw_return(self, data: s.ReasonIn, session: DbSession, platform: PlatformDep, actor: CurrentActor, order_id: int = OrderId,
+                              return_id: int = ReturnId) -> s.ReturnOut:
+        return await one_return_out(session, await returns.withdraw(session, platform, actor, order_id, return_id, data.reason))
+
+    @post("/orders/{order_id:int}/returns/{return_id:int}/sent", guards=[BUYERS], status_code=200,
+          summary="The purchasing unit records the goods sent back")
+    async def send_return(self, data: s.ReturnSentIn, session: DbSession, platform: PlatformDep, actor: CurrentActor, order_id: int = OrderId,
+                          return_id: int = ReturnId) -> s.ReturnOut:
+        return await one_return_out(session, await returns.send(session, platform, actor, order_id, return_id, data.shipping_note))
+
+    @post("/orders/{order_id:int}/returns/{return_id:int}/received", guards=[SELLERS], status_code=200,
+          summary="The supplier confirms the goods came back: stock, budget and the order's amounts follow",
+          description="An invoiced order needs the credit note (红字发票) number, a settled one the refund's reference, in `reference`.")
+    async def receive_return(self, data: s.ReturnReceivedIn, session: DbSession, platform: PlatformDep, actor: CurrentActor,
+                             order_id: int = OrderId, return_id: int = ReturnId) -> s.ReturnOut:
+        return await one_return_out(session, await returns.receive(session, platform, actor, order_id, return_id, data.reference))
 
     @get("/late-orders", guards=[WATCHERS], summary="Late confirmations and deliveries")
     async def late(self, session: DbSession, platform: PlatformDep) -> list[s.LateOrderOut]:

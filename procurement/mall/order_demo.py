@@ -10,10 +10,23 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from procurement.actor import Actor
-from procurement.mall import budgets, catalogue, competitions, orders, sanctions
+from procurement.mall import (
+    budgets,
+    catalogue,
+    competitions,
+    orders,
+    returns,
+    sanctions,
+)
 from procurement.mall.models import Category, Product
 from procurement.mall.order_models import Budget, OrderStatus
-from procurement.mall.order_schemas import AcceptanceIn, CompetitionIn, OrderIn, QuoteIn
+from procurement.mall.order_schemas import (
+    AcceptanceIn,
+    CompetitionIn,
+    OrderIn,
+    QuoteIn,
+    ReturnIn,
+)
 from procurement.platform import Platform
 from procurement.tenders.money import to_fen
 
@@ -24,6 +37,7 @@ WALKS: dict[str, tuple[str, ...]] = {
     OrderStatus.shipped: ("confirm", "ship"), OrderStatus.accepted: ("confirm", "ship", "accept"),
     OrderStatus.rejected: ("confirm", "ship", "reject"), OrderStatus.invoiced: ("confirm", "ship", "accept", "invoice"),
     OrderStatus.settled: ("confirm", "ship", "accept", "invoice", "pay"),
+    OrderStatus.returned: ("confirm", "ship", "accept", "return"),
 }
 
 
@@ -67,6 +81,13 @@ async def _walk(session, platform: Platform, purchaser: Actor, seller: Actor, or
             await orders.invoice(session, platform, seller, order_id, f"4600260000{order_id:04d}", found.accepted_fen or 0)
         elif step == "pay":
             await orders.pay(session, platform, purchaser, order_id, f"国库集中支付 ZF-DEMO-{order_id:04d}")
+        elif step == "return":  # every accepted unit back (returns.py)
+            item = (await orders.items(session, order_id))[0]
+            found, _ = await returns.request(session, platform, purchaser, order_id, ReturnIn(
+                items=[{"item_id": item.id, "quantity": item.accepted_quantity}], reason="使用中发现故障，申请退货（演示）"), None)  # type: ignore[list-item]
+            await returns.agree(session, platform, seller, order_id, found.id)  # type: ignore[arg-type]
+            await returns.send(session, platform, purchaser, order_id, found.id, "顺丰速运 SF0000000001 退回（演示）")  # type: ignore[arg-type]
+            await returns.receive(session, platform, seller, order_id, found.id, "")  # type: ignore[arg-type]
 
 
 async def _competition(platform: Platform, purchaser: Actor, suppliers: list[Actor]) -> None:

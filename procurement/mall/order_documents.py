@@ -1,5 +1,6 @@
-"""An order's documents as PDFs: the order form (订单), the acceptance report (验收单) and the
-settlement statement (结算单), each drawn from the order as stored, for whoever may see it."""
+"""An order's documents as PDFs: the order form (订单), the acceptance report (验收单, with the
+returns after acceptance) and the settlement statement (结算单), each drawn from the order as
+stored, for whoever may see it."""
 
 from __future__ import annotations
 
@@ -20,7 +21,8 @@ from procurement.web.guards import requires_roles
 # document → (template, the states in which it exists, file name stem)
 DOCUMENTS = {
     "order-form": ("pdf/mall_order_form.html", tuple(OrderStatus), "order"),
-    "acceptance": ("pdf/mall_acceptance.html", (OrderStatus.accepted, OrderStatus.rejected, OrderStatus.invoiced, OrderStatus.settled), "acceptance"),
+    "acceptance": ("pdf/mall_acceptance.html", (OrderStatus.accepted, OrderStatus.rejected, OrderStatus.invoiced, OrderStatus.settled, OrderStatus.returned),
+                   "acceptance"),
     "statement": ("pdf/mall_statement.html", (OrderStatus.settled,), "statement"),
 }
 
@@ -32,7 +34,7 @@ async def _render(state: State, session: DbSession, platform: PlatformDep, actor
         raise Conflict(N_("this document does not exist yet for an order that is %(status)s"), status=found.status)
     renderer: PdfRenderer = state.pdf
     pdf = await renderer.render(template, {
-        "order": await order_out(session, found), "generated_at": to_display(platform.clock.now()), "lang": language_var.get(),
+        "order": await order_out(session, platform, found), "generated_at": to_display(platform.clock.now()), "lang": language_var.get(),
         "base_url": platform.settings.base_url,
     })
     return Response(pdf, media_type="application/pdf", headers={"Content-Disposition": f'inline; filename="mall-{stem}-{order_id}.pdf"'})

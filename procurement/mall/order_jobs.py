@@ -2,9 +2,11 @@
 
 - ``mall_order_confirmation``: an order still unconfirmed at its ``confirm_by`` is cancelled
   and its stock and budget released;
-- ``mall_competition_close``: a mini-competition is closed at its deadline (award or fail).
+- ``mall_competition_close``: a mini-competition is closed at its deadline (award or fail);
+- ``mall_return_answer``: a return the supplier has not answered by its ``answer_by`` is agreed
+  (``returns.agree_unanswered``).
 
-Both are keyed by (subject, due moment) through the scheduler framework, so each runs once,
+Each is keyed by (subject, due moment) through the scheduler framework, so each runs once,
 also late after downtime (the sweep finds every ``next_check`` that passed).
 """
 
@@ -16,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from procurement.clock import as_utc
-from procurement.mall import competitions, orders
+from procurement.mall import competitions, orders, returns
 from procurement.mall.order_models import Order, OrderStatus
 from procurement.platform import Platform
 from procurement.scheduler.framework import Recheck
@@ -43,3 +45,14 @@ async def _close(session: AsyncSession, platform: Platform, subject_id: str) -> 
 
 MALL_ORDER_CONFIRMATION = Recheck(kind="mall_order_confirmation", due=_orders_due, run=_cancel)
 MALL_COMPETITION_CLOSE = Recheck(kind="mall_competition_close", due=_competitions_due, run=_close)
+
+
+async def _returns_due(session: AsyncSession, moment: datetime) -> list[tuple[str, datetime]]:
+    return [(str(return_id), as_utc(at)) for return_id, at in await returns.due(session, moment)]
+
+
+async def _agree(session: AsyncSession, platform: Platform, subject_id: str) -> bool:
+    return await returns.agree_unanswered(session, platform, int(subject_id))
+
+
+MALL_RETURN_ANSWER = Recheck(kind="mall_return_answer", due=_returns_due, run=_agree)

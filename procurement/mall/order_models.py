@@ -1,4 +1,5 @@
-"""Mall orders' tables: budgets, carts, orders and their items, mini-competitions (竞价) and quotes.
+"""Mall orders' tables: budgets, carts, orders and their items, mini-competitions (竞价) and quotes,
+returns after acceptance (退货).
 
 Money is in fen (integers). A budget row carries what is committed against it
 (``committed_fen``: every order or competition still open or settled), so that reserving is
@@ -54,6 +55,7 @@ class OrderStatus(StrEnum):
     rejected = "rejected"  # every item rejected at acceptance (returned)
     invoiced = "invoiced"
     settled = "settled"  # 结算: payment confirmed
+    returned = "returned"  # every accepted unit returned after acceptance (退货): closed
 
 
 # States whose (accepted) amount counts as bought.
@@ -82,6 +84,7 @@ class Order(SQLModel, table=True):
     status: str = Field(max_length=16, index=True)
     total_fen: int = Field(sa_type=BigInteger)
     reference_fen: int = Field(sa_type=BigInteger)  # e-commerce average (else the ceiling) × quantity: for savings
+    # Accepted at acceptance, less the returns the supplier has since received: what is invoiced and paid.
     accepted_fen: int | None = Field(default=None, sa_type=BigInteger)
     delivery_region: str = Field(max_length=64)
     delivery_address: str = Field(max_length=300)
@@ -121,8 +124,9 @@ class OrderItem(SQLModel, table=True):
     quantity: int
     unit_price_fen: int = Field(sa_type=BigInteger)
     reference_unit_fen: int = Field(sa_type=BigInteger)
-    accepted_quantity: int | None = Field(default=None)
+    accepted_quantity: int | None = Field(default=None)  # as recorded at acceptance; returns do not change it
     rejection_reason: str = Field(default="", max_length=1000)
+    returned_quantity: int = Field(default=0)  # accepted units returned after acceptance and received back by the supplier
 
 
 class CompetitionStatus(StrEnum):
@@ -184,3 +188,57 @@ class Quote(SQLModel, table=True):
     status: str = Field(max_length=16)
     finding: str = Field(default="", max_length=500)  # why a quote was not compliant at the deadline
     submitted_at: datetime = timestamp()
+
+
+class ReturnStatus(StrEnum):
+    requested = "requested"  # waiting for the supplier's answer until ``answer_by``
+    agreed = "agreed"  # by the supplier, or by the scheduler at ``answer_by``
+    refused = "refused"  # by the supplier, with a reason
+    withdrawn = "withdrawn"  # by the purchasing unit, before sending the goods back
+    sent = "sent"  # the purchasing unit sent the goods back
+    received = "received"  # the supplier confirmed receipt: stock, budget and the order's amounts adjusted
+
+
+# Returns that hold their units: no other return may ask for them meanwhile.
+OPEN_RETURN_STATUSES = (ReturnStatus.requested, ReturnStatus.agreed, ReturnStatus.sent)
+
+
+class OrderReturn(SQLModel, table=True):
+    """A purchasing unit's request to return accepted units of an order (退货), and its course."""
+
+    __tablename__ = "mall_return"
+    __table_args__ = (
+        # A repeated request with the same Idempotency-Key finds the return it created.
+        UniqueConstraint("order_id", "idempotency_key", name="uq_mall_return_idempotency"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    order_id: int = Field(foreign_key="mall_order.id", index=True)
+    status: str = Field(max_length=16, index=True)
+    reason: str = Field(max_length=1000)
+    amount_fen: int = Field(sa_type=BigInteger)  # the returned units at their order price: released on receipt
+    idempotency_key: str | None = Field(default=None, max_length=64)
+    requested_by: int = Field(foreign_key="user_account.id")
+    requested_at: datetime = timestamp()
+    answer_by: datetime = timestamp()
+    answered_by: int | None = Field(default=None, foreign_key="user_account.id")  # None once answered: agreed by the scheduler
+    answered_at: datetime | None = timestamp(nullable=True)
+    sent_at: datetime | None = timestamp(nullable=True)
+    shipping_note: str = Field(default="", max_length=1000)
+    received_at: datetime | None = timestamp(nullable=True)
+    received_by: int | None = Field(default=None, foreign_key="user_account.id")
+    # The credit note (红字发票) of an invoiced order, or the refund of a settled one, given at receipt.
+    reference: str = Field(default="", max_length=64)
+    closed_at: datetime | None = timestamp(nullable=True)  # refused or withdrawn
+    closed_reason: str = Field(default="", max_length=1000)
+    next_check: datetime | None = timestamp(nullable=True, index=True)
+
+
+class ReturnItem(SQLModel, table=True):
+    """The units of one order item a return takes back."""
+
+    __tablename__ = "mall_return_item"
+
+    return_id: int = Field(foreign_key="mall_return.id", primary_key=True)
+    order_item_id: int = Field(foreign_key="mall_order_item.id", primary_key=True)
+    quantity: int

@@ -1,6 +1,6 @@
-"""Mall order pages: the purchaser's cart, orders, acceptance and settlement, mini-competitions
-and budget; the supplier's orders to confirm and ship, and quotes; the centre's late orders and
-savings. Every form goes through the same services as the API."""
+"""Mall order pages: the purchaser's cart, orders, acceptance, settlement and returns,
+mini-competitions and budget; the supplier's orders to confirm and ship, returns to answer, and
+quotes; the centre's late orders and savings. Every form goes through the same services as the API."""
 
 from __future__ import annotations
 
@@ -16,7 +16,14 @@ from pydantic import ValidationError
 from procurement.clock import to_display
 from procurement.errors import N_, DomainError, InvalidInput
 from procurement.identity.models import Role
-from procurement.mall import agreements, budgets, competitions, orders, sanctions
+from procurement.mall import (
+    agreements,
+    budgets,
+    competitions,
+    orders,
+    returns,
+    sanctions,
+)
 from procurement.mall import order_schemas as s
 from procurement.mall.order_controllers import (
     CompetitionId,
@@ -29,7 +36,12 @@ from procurement.mall.order_controllers import (
     savings_out,
 )
 from procurement.mall.order_documents import MallOrderDocuments
-from procurement.mall.order_models import CompetitionStatus, OrderStatus, QuoteStatus
+from procurement.mall.order_models import (
+    CompetitionStatus,
+    OrderStatus,
+    QuoteStatus,
+    ReturnStatus,
+)
 from procurement.mall.pages import FORM_AGAIN, Form, _specifications, yuan
 from procurement.tenders.money import to_fen
 from procurement.web.deps import MAX_ID, CurrentActor, DbSession, PlatformDep
@@ -40,6 +52,12 @@ ORDER_LABELS = {
     OrderStatus.placed: N_("Waiting for the supplier"), OrderStatus.confirmed: N_("Confirmed"), OrderStatus.refused: N_("Refused"),
     OrderStatus.cancelled: N_("Cancelled"), OrderStatus.shipped: N_("Shipped"), OrderStatus.accepted: N_("Accepted"),
     OrderStatus.rejected: N_("Rejected at acceptance"), OrderStatus.invoiced: N_("Invoiced"), OrderStatus.settled: N_("Settled"),
+    OrderStatus.returned: N_("Returned"),
+}
+RETURN_LABELS = {
+    ReturnStatus.requested: N_("Waiting for the supplier"), ReturnStatus.agreed: N_("Agreed: send the goods back"),
+    ReturnStatus.refused: N_("Refused"), ReturnStatus.withdrawn: N_("Withdrawn"), ReturnStatus.sent: N_("Sent back"),
+    ReturnStatus.received: N_("Received back"),
 }
 COMPETITION_LABELS = {
     CompetitionStatus.open: N_("Open for quotes"), CompetitionStatus.awarded: N_("Awarded"), CompetitionStatus.failed: N_("Failed"),
@@ -61,7 +79,8 @@ def _text(data: dict[str, Any], name: str, limit: int = 1000) -> str:
 def _common(**context: Any) -> dict[str, Any]:
     context.setdefault("errors", [])
     context.setdefault("values", {})
-    return {"yuan": yuan, "order_labels": ORDER_LABELS, "competition_labels": COMPETITION_LABELS, "quote_labels": QUOTE_LABELS, **context}
+    return {"yuan": yuan, "order_labels": ORDER_LABELS, "competition_labels": COMPETITION_LABELS, "quote_labels": QUOTE_LABELS,
+            "return_labels": RETURN_LABELS, **context}
 
 
 async def _cart_page(request: Request, session: Any, platform: Any, actor: Any, *, status_code: int = 200, **context: Any) -> Template:
@@ -112,6 +131,7 @@ class MallCartPages(Controller):
 
 
 ACTIONS = ("confirm", "refuse", "ship", "cancel", "accept", "invoice", "pay")
+RETURN_ACTIONS = ("return", "return_agree", "return_refuse", "return_withdraw", "return_send", "return_receive")
 
 
 class MallOrderPages(Controller):
@@ -129,7 +149,8 @@ class MallOrderPages(Controller):
                    done: str = Parameter(default="", max_length=16)) -> Template:
         return await _order_page(request, session, platform, actor, order_id, done=done)
 
-    @post("/mall/orders/{order_id:int}", guards=[TRADERS], summary="Take a step on an order (confirm, refuse, ship, cancel, accept, invoice, pay)",
+    @post("/mall/orders/{order_id:int}", guards=[TRADERS],
+          summary="Take a step on an order (confirm, refuse, ship, cancel, accept, invoice, pay) or on its returns",
           status_code=303, responses=FORM_AGAIN)
     async def step(self, request: Request, data: Form, session: DbSession, platform: PlatformDep, actor: CurrentActor, order_id: int = OrderId) -> Any:
         action = _text(data, "action", 16)
@@ -142,8 +163,10 @@ class MallOrderPages(Controller):
 
 
 async def _step(session: Any, platform: Any, actor: Any, order_id: int, action: str, data: dict[str, Any]) -> None:
+    if action in RETURN_ACTIONS:
+        return await _return_step(session, platform, actor, order_id, action, data)
     if action not in ACTIONS:
-        raise InvalidInput.for_field("body.action", N_("must be one of: %(choices)s"), choices=", ".join(ACTIONS))
+        raise InvalidInput.for_field("body.action", N_("must be one of: %(choices)s"), choices=", ".join(ACTIONS + RETURN_ACTIONS))
     if action == "confirm":
         await orders.confirm(session, platform, actor, order_id)
     elif action in ("refuse", "cancel"):
@@ -162,11 +185,41 @@ async def _step(session: Any, platform: Any, actor: Any, order_id: int, action: 
         await orders.pay(session, platform, actor, order_id, s.PaymentIn(reference=_text(data, "reference", 64)).reference)
 
 
+async def _return_step(session: Any, platform: Any, actor: Any, order_id: int, action: str, data: dict[str, Any]) -> None:
+    """The return forms: a new return (units per item), or a step on one (``return_id``)."""
+    if action == "return":
+        lines = [{"item_id": i.id, "quantity": int(n)} for i in await orders.items(session, order_id)
+                 if (n := _text(data, f"return_{i.id}", 7)).isdigit() and int(n) > 0]
+        if not lines:
+            raise InvalidInput.for_field("body.items", N_("give the units to return of at least one item"))
+        await returns.request(session, platform, actor, order_id, s.ReturnIn(items=lines, reason=_text(data, "reason")),  # type: ignore[arg-type]
+                              _text(data, "idempotency_key", 64) or None)
+        return
+    return_id = _text(data, "return_id", 12)
+    if not return_id.isdigit() or not 1 <= int(return_id) <= MAX_ID:
+        raise InvalidInput.for_field("body.return_id", N_("is not a return of this order"))
+    if action == "return_agree":
+        await returns.agree(session, platform, actor, order_id, int(return_id))
+    elif action in ("return_refuse", "return_withdraw"):
+        reason = s.ReasonIn(reason=_text(data, "reason")).reason
+        await (returns.refuse if action == "return_refuse" else returns.withdraw)(session, platform, actor, order_id, int(return_id), reason)
+    elif action == "return_send":
+        note = s.ReturnSentIn(shipping_note=_text(data, "shipping_note")).shipping_note
+        await returns.send(session, platform, actor, order_id, int(return_id), note)
+    else:
+        reference = s.ReturnReceivedIn(reference=_text(data, "reference", 64)).reference
+        await returns.receive(session, platform, actor, order_id, int(return_id), reference)
+
+
 async def _order_page(request: Request, session: Any, platform: Any, actor: Any, order_id: int, *, status_code: int = 200, **context: Any) -> Template:
     found = await orders.order(session, actor, order_id)
+    is_buyer = actor.has(Role.purchaser) and actor.organisation_id == found.purchaser_organisation_id
+    last_day = returns.return_until(platform, found)
+    may_return = is_buyer and last_day is not None and sanctions.beijing_today(platform) <= last_day
     return page(request, "mall/order_detail.html", status_code=status_code, **_common(
-        order=await order_out(session, found), is_buyer=actor.has(Role.purchaser) and actor.organisation_id == found.purchaser_organisation_id,
-        is_seller=actor.has(Role.supplier) and actor.organisation_id == found.supplier_organisation_id, **context,
+        order=await order_out(session, platform, found), is_buyer=is_buyer,
+        is_seller=actor.has(Role.supplier) and actor.organisation_id == found.supplier_organisation_id,
+        returnable=await returns.returnable_quantities(session, found) if may_return else {}, return_key=secrets.token_urlsafe(16), **context,
     ))
 
 

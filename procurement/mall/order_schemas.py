@@ -1,4 +1,4 @@
-"""Mall orders API input and output: budgets, orders, acceptance, settlement, competitions, quotes.
+"""Mall orders API input and output: budgets, orders, acceptance, settlement, returns, competitions, quotes.
 
 Money is Decimal yuan here, fen in the tables.
 """
@@ -48,6 +48,7 @@ class BudgetOut(BaseModel):
 class RulesOut(BaseModel):
     region: str
     direct_threshold: Decimal
+    tender_threshold: Decimal = Field(description="below it, a tender for a mall category is refused: it is bought in the mall")
     mall_categories: list[str]
 
 
@@ -78,6 +79,33 @@ class ItemOut(BaseModel):
     reference_unit_price: Decimal
     accepted_quantity: int | None
     rejection_reason: str
+    returned_quantity: int = Field(description="accepted units returned since and received back by the supplier")
+
+
+class ReturnLineOut(BaseModel):
+    item_id: int
+    name: str
+    quantity: int
+    unit_price: Decimal
+
+
+class ReturnOut(BaseModel):
+    id: int
+    order_id: int
+    status: str
+    reason: str
+    amount: Decimal
+    items: list[ReturnLineOut]
+    requested_at: datetime
+    answer_by: datetime
+    answered_at: datetime | None
+    agreed_automatically: bool = Field(description="agreed by the scheduler: the supplier did not answer by answer_by")
+    sent_at: datetime | None
+    shipping_note: str
+    received_at: datetime | None
+    reference: str
+    closed_at: datetime | None
+    closed_reason: str
 
 
 class OrderOut(BaseModel):
@@ -92,7 +120,9 @@ class OrderOut(BaseModel):
     total: Decimal
     reference: Decimal
     savings: Decimal
-    accepted: Decimal | None
+    accepted: Decimal | None = Field(description="accepted at acceptance, less the returns received since: what is invoiced and paid")
+    returned: Decimal = Field(description="the returns received since acceptance")
+    return_until: date | None = Field(description="the last Beijing day the purchasing unit may ask to return units; none when returns are closed")
     delivery_region: str
     delivery_address: str
     contact: str
@@ -112,6 +142,7 @@ class OrderOut(BaseModel):
     closed_at: datetime | None
     closed_reason: str
     items: list[ItemOut]
+    returns: list[ReturnOut]
 
 
 class ReasonIn(_Input):
@@ -140,6 +171,25 @@ class InvoiceIn(_Input):
 
 class PaymentIn(_Input):
     reference: str = Field(min_length=2, max_length=64, examples=["国库集中支付 ZF2026-000123"])
+
+
+class ReturnLineIn(_Input):
+    item_id: Id
+    quantity: Quantity
+
+
+class ReturnIn(_Input):
+    items: list[ReturnLineIn] = Field(min_length=1, max_length=50)
+    reason: Reason
+
+
+class ReturnSentIn(_Input):
+    shipping_note: str = Field(min_length=2, max_length=1000, examples=["顺丰 SF9876543210，退回1台"])
+
+
+class ReturnReceivedIn(_Input):
+    reference: str = Field(default="", max_length=64, examples=["红字发票 46002600009876"],
+                           description="required when the order is invoiced (the credit note, 红字发票) or settled (the refund)")
 
 
 class CompetitionIn(_Input):

@@ -9,7 +9,9 @@ budget taken at placement are given back when an order or a rejected item ends.
 
 Concurrency: the stock is taken by ``catalogue.reserve_stock`` and the budget by
 ``budgets.reserve``, each one conditional UPDATE; products are locked in id order, then the
-budget, so concurrent checkouts never oversell, never overspend, and never deadlock.
+budget, so concurrent checkouts never oversell, never overspend, and never deadlock. Checkout
+takes those locks last, after its checks and inserts: many orders for one product queue on its
+row only for the two UPDATEs, the audit entry and the commit.
 """
 
 from __future__ import annotations
@@ -70,8 +72,8 @@ async def place(session: AsyncSession, platform: Platform, actor: Actor, data: O
     now = platform.clock.now()
     today = sanctions.beijing_today(platform)
     await _suppliers_may_sell(session, platform, {p.supplier_organisation_id for p in products})
-    for product in products:  # in id order: the row locks are always taken in the same order
-        await catalogue.product_for_sale(session, platform, product.id, for_update=True)  # type: ignore[arg-type]
+    for product in products:  # refused early with the reason; the stock UPDATE below tests sale and price again
+        await catalogue.product_for_sale(session, platform, product.id)  # type: ignore[arg-type]
         await _deliverable(session, product, data, today)
     rules = budgets.rules_for(platform.settings, await _region(session, actor.organisation_id))
     by_supplier: dict[int, list[Product]] = defaultdict(list)
@@ -84,16 +86,19 @@ async def place(session: AsyncSession, platform: Platform, actor: Actor, data: O
                 "an order of %(total)s yuan reaches the direct-purchase limit of %(limit)s yuan: post a mini-competition (竞价) instead",
                 total=f"{total / FEN_PER_YUAN:.2f}", limit=f"{rules.direct_threshold_fen / FEN_PER_YUAN:.2f}",
             )
-    for product in products:
-        await catalogue.reserve_stock(session, product.id, quantities[product.id])  # type: ignore[arg-type,index]
-    grand_total = sum(p.price_fen * quantities[p.id] for p in products)  # type: ignore[index]
-    budget = await budgets.reserve(session, actor.organisation_id, budgets.budget_year(now), grand_total)
+    year = budgets.budget_year(now)
+    budget_id = await budgets.budget_id(session, actor.organisation_id, year)
     placed = []
     for supplier_id, lines in sorted(by_supplier.items()):
         items = [_item(p, quantities[p.id]) for p in lines]  # type: ignore[index]
-        order = _new_order(platform, actor, OrderKind.direct, supplier_id, budget.id, items, data, idempotency_key)  # type: ignore[arg-type]
-        placed.append(await _add(session, platform, actor, order, items))
-    return placed, True
+        placed.append((await _insert(session, _new_order(platform, actor, OrderKind.direct, supplier_id, budget_id, items, data, idempotency_key), items), items))
+    # The locks, last and always in this order: products by id, the unit's budget, the audit head.
+    for product in products:
+        await catalogue.reserve_stock(session, platform, product, quantities[product.id])  # type: ignore[index]
+    await budgets.reserve(session, actor.organisation_id, year, sum(p.price_fen * quantities[p.id] for p in products))  # type: ignore[index]
+    for order, items in placed:
+        await _audit_placed(session, platform, actor, order, items)
+    return [order for order, _ in placed], True
 
 
 async def _by_key(session: AsyncSession, organisation_id: int, key: str) -> list[Order]:
@@ -159,6 +164,12 @@ def _new_order(
 
 
 async def _add(session: AsyncSession, platform: Platform, actor: Actor, order: Order, items: list[OrderItem]) -> Order:
+    await _insert(session, order, items)
+    await _audit_placed(session, platform, actor, order, items)
+    return order
+
+
+async def _insert(session: AsyncSession, order: Order, items: list[OrderItem]) -> Order:
     session.add(order)
     try:
         await session.flush()
@@ -168,6 +179,10 @@ async def _add(session: AsyncSession, platform: Platform, actor: Actor, order: O
         item.order_id = order.id  # type: ignore[assignment]
     session.add_all(items)
     await session.flush()
+    return order
+
+
+async def _audit_placed(session: AsyncSession, platform: Platform, actor: Actor, order: Order, items: list[OrderItem]) -> None:
     await audit.record(
         session, platform.clock, actor, "mall.order_placed", subject_type="mall_order", subject_id=order.id,
         organisation_id=order.purchaser_organisation_id,
@@ -175,7 +190,6 @@ async def _add(session: AsyncSession, platform: Platform, actor: Actor, order: O
                  "items": [{"product_id": i.product_id, "quantity": i.quantity, "unit_price_fen": i.unit_price_fen} for i in items],
                  "competition_id": order.competition_id, "budget_id": order.budget_id},
     )
-    return order
 
 
 async def place_awarded(session: AsyncSession, platform: Platform, owner: Actor, competition: object, quote: object, budget_id: int) -> Order:
@@ -426,7 +440,7 @@ async def mall_savings(session: AsyncSession, period_from: datetime, period_to: 
     """
     if group_by not in GROUPS:
         raise InvalidInput.for_field("query.group_by", N_("must be one of: %(choices)s"), choices=", ".join(GROUPS))
-    counted = func.coalesce(OrderItem.accepted_quantity, OrderItem.quantity)
+    counted = func.coalesce(OrderItem.accepted_quantity, OrderItem.quantity) - OrderItem.returned_quantity  # returns (returns.py) count off
     keys = {
         "unit": (Order.purchaser_organisation_id, Organisation.name),
         "category": (OrderItem.category_id, Category.name),
@@ -451,4 +465,5 @@ def order_savings(found: Order, lines: list[OrderItem]) -> int:
     """One order's savings in fen: reference minus price over the units bought (after acceptance: the accepted ones)."""
     if found.status in (OrderStatus.refused, OrderStatus.cancelled, OrderStatus.rejected):
         return 0
-    return sum((i.reference_unit_fen - i.unit_price_fen) * (i.quantity if i.accepted_quantity is None else i.accepted_quantity) for i in lines)
+    return sum((i.reference_unit_fen - i.unit_price_fen) * ((i.quantity if i.accepted_quantity is None else i.accepted_quantity) - i.returned_quantity)
+               for i in lines)

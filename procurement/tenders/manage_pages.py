@@ -30,7 +30,7 @@ from procurement.errors import N_, Conflict, DomainError, FieldError, InvalidInp
 from procurement.i18n import gettext
 from procurement.identity import service as identity
 from procurement.identity.models import OrganisationKind, Role
-from procurement.tenders import service
+from procurement.tenders import mall_only, service
 from procurement.tenders.controllers import TenderId
 from procurement.tenders.models import Tender, TenderStatus
 from procurement.tenders.money import to_yuan
@@ -43,6 +43,7 @@ from procurement.tenders.pages import (
     TRACK_LABELS,
     lot_row,
     row,
+    yuan,
 )
 from procurement.tenders.schemas import (
     AmendmentIn,
@@ -73,8 +74,8 @@ PYDANTIC_MESSAGES = (
     N_("Decimal input should have no more than %(max_digits)s digits in total"),
 )
 TIME_FIELDS = ("documents_from", "documents_until", "questions_until", "bid_deadline")
-TEXT_FIELDS = ("title", "track", "category", "method", "region", "budget", "opening_place", "release_minutes", "max_bid_mib",
-               "contact_name", "contact_phone",
+TEXT_FIELDS = ("title", "track", "category", "method", "region", "budget", "mall_category", "opening_place", "release_minutes",
+               "max_bid_mib", "contact_name", "contact_phone",
                "qualifications", "purchaser_organisation_id")
 LOT_FIELDS = ("title", "budget", "bid_security")
 MIN_LOT_ROWS = 3
@@ -135,7 +136,8 @@ def form_of(tender: Tender, lots: list[Any]) -> DraftForm:
 
     values = {
         "title": tender.title, "track": tender.track, "category": tender.category, "method": tender.method,
-        "region": tender.region, "budget": str(to_yuan(tender.budget_fen)), "opening_place": tender.opening_place,
+        "region": tender.region, "budget": str(to_yuan(tender.budget_fen)), "mall_category": tender.mall_category or "",
+        "opening_place": tender.opening_place,
         "release_minutes": str(tender.release_minutes), "max_bid_mib": str(tender.max_bid_mib or ""),
         "contact_name": tender.contact_name, "contact_phone": tender.contact_phone, "qualifications": tender.qualifications,
         "purchaser_organisation_id": str(tender.purchaser_organisation_id),
@@ -207,6 +209,7 @@ def to_draft(form: DraftForm, actor: Actor) -> tuple[TenderDraft, list[int]]:
     body: dict[str, Any] = {
         **{name: values[name] for name in ("title", "track", "category", "method", "region", "contact_name", "contact_phone", "qualifications")},
         "budget": _money(values["budget"]),
+        "mall_category": values["mall_category"] or None,
         "green_channel": form.green_channel,
         "lots": [
             {"title": form.lots[i]["title"], "budget": _money(form.lots[i]["budget"]),
@@ -247,6 +250,7 @@ def draft_labels(rows: int) -> dict[str, str]:
     labels = {
         "title": gettext("Project title"), "track": gettext("Track"), "category": gettext("Category"),
         "method": gettext("Procurement method"), "region": gettext("Region code"), "budget": gettext("Budget (yuan)"),
+        "mall_category": gettext("Mall catalogue category"),
         "purchaser_organisation_id": gettext("Purchaser"), "green_channel": gettext("Green channel (key project)"),
         "documents_from": gettext("Documents on offer from"), "documents_until": gettext("Documents on offer until"),
         "questions_until": gettext("Questions until"), "bid_deadline": gettext("Bid deadline and opening"),
@@ -269,7 +273,7 @@ async def _purchasers(session: AsyncSession, actor: Actor) -> list[tuple[str, st
     return [(str(org.id), org.name) for org in await identity.list_organisations(session, OrganisationKind.purchaser)]
 
 
-FORM_ORDER = ("", "title", "track", "category", "method", "region", "budget", "purchaser_organisation_id", "green_channel", "lots",
+FORM_ORDER = ("", "title", "track", "category", "method", "region", "budget", "mall_category", "purchaser_organisation_id", "green_channel", "lots",
               "timeline", *TIME_FIELDS[:3], "bid_deadline", "opening_place", "release_minutes", "max_bid_mib", "contact_name",
               "contact_phone", "qualifications")
 
@@ -307,6 +311,7 @@ async def _draft_page(
         category_options=_options(CATEGORY_LABELS),
         method_options=_options(METHOD_LABELS),
         evaluation_options=_options(EVALUATION_LABELS),
+        mall_category_options=await mall_only.category_options(session),
         purchasers=await _purchasers(session, actor),
     )
 
@@ -550,6 +555,18 @@ class TenderManagePages(Controller):
         return Redirect(f"/manage/tenders/{tender_id}?done=terminated", status_code=303)
 
 
+async def _mall_standing(session: AsyncSession, platform: Any, tender: Tender) -> dict[str, Any] | None:
+    """The tender's catalogue category as the reviewer sees it: name, and whether its region buys it in the mall."""
+    if not tender.mall_category:
+        return None
+    found = await mall_only.standing(session, platform.settings, code=tender.mall_category,
+                                     purchaser_organisation_id=tender.purchaser_organisation_id)
+    if found is None:
+        return None
+    return {"code": found.code, "name": found.name, "listed": found.listed, "region": found.region,
+            "limit": yuan(found.tender_threshold_fen)}
+
+
 class ReviewQueuePages(Controller):
     """The trading centre's entry review (进场): the queue and one tender's checklist."""
 
@@ -564,6 +581,7 @@ class ReviewQueuePages(Controller):
         items = []
         tenders = await service.review_queue(session)
         names = await service.organisation_names(session, {t.purchaser_organisation_id for t in tenders})
+        categories = await mall_only.category_labels(session) if any(t.mall_category for t in tenders) else {}
         for tender in tenders:
             waiting = int((now - as_utc(tender.submitted_at or now)).total_seconds())
             items.append({
@@ -571,6 +589,7 @@ class ReviewQueuePages(Controller):
                 "waiting": duration(waiting), "left": duration(service.ENTRY_TARGET_SECONDS - waiting),
                 "overdue": waiting > service.ENTRY_TARGET_SECONDS,
                 "purchaser": names.get(tender.purchaser_organisation_id, ""),
+                "mall_category": categories.get(tender.mall_category, tender.mall_category) if tender.mall_category else "",
             })
         return page(request, "tenders/manage/queue.html", items=items, decided=decided, decision=decision[:10])
 
@@ -605,6 +624,7 @@ class ReviewQueuePages(Controller):
             opening_place=gettext(ONLINE) if tender.opening_place == "online" else tender.opening_place,
             purchaser_name=names.get(tender.purchaser_organisation_id, ""),
             agency_name=names.get(tender.agency_organisation_id or 0, ""),
+            mall=await _mall_standing(session, platform, tender),
             errors=errors or [],
             field_labels={"checklist": gettext("Materials provided"), "reason": gettext("Reason"), "decision": gettext("Decision")},
         )

@@ -71,6 +71,9 @@ class Tender(SQLModel, table=True):
     contact_name: str = Field(default="", max_length=100)
     contact_phone: str = Field(default="", max_length=40)
     qualifications: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    # The mall catalogue category a government goods or services tender buys (its code); checked
+    # against the purchasing unit's mall-only categories at submission (tenders.mall_only).
+    mall_category: str | None = Field(default=None, max_length=32)
     publish_at: datetime | None = timestamp(nullable=True)  # scheduled publication
     submitted_at: datetime | None = timestamp(nullable=True)
     published_at: datetime | None = timestamp(nullable=True)

@@ -67,6 +67,11 @@ class TenderDraft(_Input):
         default=None, ge=1, le=2**31 - 1, description="required when an agency creates the tender; a purchaser's own otherwise"
     )
     green_channel: bool = Field(default=False, description="a key project (绿色通道): first in the entry review queue")
+    mall_category: str | None = Field(
+        default=None, min_length=1, max_length=32, pattern=r"^[A-Za-z0-9._-]+$", examples=["A020101"],
+        description="government goods or services: the code of the mall catalogue category bought (GET /api/mall/categories); "
+        "below the purchasing unit's tender threshold a mall-only category cannot be submitted (GET /api/mall/purchase-rules)",
+    )
     lots: list[LotIn] = Field(min_length=1, max_length=50)
     timeline: TimelineIn
     contact_name: str = Field(default="", max_length=100, examples=["王工"])
@@ -127,6 +132,7 @@ class TenderOut(BaseModel):
     budget: Decimal = Field(examples=["1250000.00"])
     status: str = Field(examples=["published"])
     green_channel: bool = Field(examples=[False])
+    mall_category: str | None = Field(description="the mall catalogue category bought, if named", examples=[None])
     purchaser_organisation_id: int = Field(examples=[3])
     purchaser_name: str = Field(examples=["海口市人民医院"])
     agency_organisation_id: int | None = Field(examples=[4])

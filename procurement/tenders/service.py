@@ -29,7 +29,7 @@ from procurement.errors import (
 )
 from procurement.identity.models import Organisation, OrganisationKind, Role
 from procurement.platform import Platform
-from procurement.tenders import notices, ocds, rules
+from procurement.tenders import mall_only, notices, ocds, rules
 from procurement.tenders.holidays import load_calendar
 from procurement.tenders.models import (
     Amendment,
@@ -53,7 +53,8 @@ TRANSITIONS: dict[TenderStatus, frozenset[TenderStatus]] = {
     TenderStatus.opened: frozenset({TenderStatus.evaluating, TenderStatus.failed}),
     TenderStatus.evaluating: frozenset({TenderStatus.candidates_publicised, TenderStatus.failed}),
     TenderStatus.candidates_publicised: frozenset({TenderStatus.awarded, TenderStatus.failed}),
-    TenderStatus.awarded: frozenset({TenderStatus.contract_signed}),
+    # failed: the winner refused to sign and the purchaser tenders the lot again (bidding.award.refusal).
+    TenderStatus.awarded: frozenset({TenderStatus.contract_signed, TenderStatus.failed}),
     TenderStatus.contract_signed: frozenset(),
     TenderStatus.failed: frozenset(),
     TenderStatus.terminated: frozenset(),
@@ -234,13 +235,21 @@ def _draft_fields(data: TenderDraft) -> dict[str, object]:
     t = data.timeline
     return {
         "title": data.title, "track": data.track, "category": data.category, "method": data.method, "region": data.region,
-        "budget_fen": to_fen(data.budget), "green_channel": data.green_channel,
+        "budget_fen": to_fen(data.budget), "green_channel": data.green_channel, "mall_category": data.mall_category,
         "documents_from": as_utc(t.documents_from), "documents_until": as_utc(t.documents_until),
         "questions_until": as_utc(t.questions_until) if t.questions_until else None,
         "bid_deadline": as_utc(t.bid_deadline), "opening_place": t.opening_place,
         "release_minutes": t.release_minutes, "max_bid_mib": t.max_bid_mib,
         "contact_name": data.contact_name, "contact_phone": data.contact_phone, "qualifications": data.qualifications,
     }
+
+
+async def _check_mall_only(session: AsyncSession, platform: Platform, data: TenderDraft, purchaser_id: int) -> None:
+    """At every save, so the form shows it at once; ``submit`` checks again (see ``mall_only``)."""
+    await mall_only.check(
+        session, platform.settings, track=data.track, category=data.category, code=data.mall_category,
+        budget_fen=to_fen(data.budget), purchaser_organisation_id=purchaser_id,
+    )
 
 
 def _lots(tender_id: int, data: TenderDraft, schemes: list[scoring.Scheme]) -> list[Lot]:
@@ -269,6 +278,7 @@ async def create_draft(session: AsyncSession, platform: Platform, actor: Actor, 
             return existing, False
     schemes = _check_content(data)
     purchaser_id, agency_id = await _purchaser_for(session, actor, data)
+    await _check_mall_only(session, platform, data, purchaser_id)
     now = platform.clock.now()
     tender = Tender(
         code=await _next_code(session, data.region, now.year, data.track),
@@ -287,7 +297,8 @@ async def create_draft(session: AsyncSession, platform: Platform, actor: Actor, 
     await session.flush()
     await audit.record(
         session, platform.clock, actor, "tender.created", subject_type="tender", subject_id=tender.id,
-        details={"code": tender.code, "title": tender.title, "track": tender.track, "method": tender.method, "budget_fen": tender.budget_fen},
+        details={"code": tender.code, "title": tender.title, "track": tender.track, "method": tender.method, "budget_fen": tender.budget_fen,
+                 "mall_category": tender.mall_category},
     )
     return tender, True
 
@@ -298,6 +309,7 @@ async def update_draft(session: AsyncSession, platform: Platform, actor: Actor, 
         raise Conflict("only a draft can be edited; this tender is %(state)s", state=tender.status)
     schemes = _check_content(data)
     purchaser_id, agency_id = await _purchaser_for(session, actor, data)
+    await _check_mall_only(session, platform, data, purchaser_id)
     tender.purchaser_organisation_id, tender.agency_organisation_id = purchaser_id, agency_id
     for name, value in _draft_fields(data).items():
         setattr(tender, name, value)
@@ -307,7 +319,7 @@ async def update_draft(session: AsyncSession, platform: Platform, actor: Actor, 
     await session.flush()
     await audit.record(
         session, platform.clock, actor, "tender.updated", subject_type="tender", subject_id=tender.id,
-        details={"title": tender.title, "budget_fen": tender.budget_fen, "lots": len(data.lots)},
+        details={"title": tender.title, "budget_fen": tender.budget_fen, "lots": len(data.lots), "mall_category": tender.mall_category},
     )
     return tender
 
@@ -331,6 +343,11 @@ async def _check_timeline(session: AsyncSession, tender: Tender, published_at: d
 async def submit(session: AsyncSession, platform: Platform, actor: Actor, tender_id: int) -> Tender:
     tender = await _owned(session, actor, tender_id)
     now = platform.clock.now()
+    # Binding: the region's rules may have changed since the draft was saved. First, as no timeline fixes it.
+    await mall_only.check(
+        session, platform.settings, track=tender.track, category=tender.category, code=tender.mall_category,
+        budget_fen=tender.budget_fen, purchaser_organisation_id=tender.purchaser_organisation_id,
+    )
     await _check_timeline(session, tender, now)  # a tender that could not be published now is not worth reviewing
     _transition(tender, TenderStatus.submitted)
     tender.submitted_at = tender.updated_at = now

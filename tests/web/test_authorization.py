@@ -133,7 +133,7 @@ class World:
             "evaluation_id": 999999,
             "entry_id": 999999,  # a blacklist entry that does not exist
             "product_id": 999999, "category_id": 999999, "application_id": 999999, "review_id": 999999, "sanction_id": 999999, "file_id": 999999,  # mall
-            "order_id": 999999, "competition_id": 999999,  # mall orders
+            "order_id": 999999, "competition_id": 999999, "return_id": 999999,  # mall orders
             "number": 1,
             "day": "2030-10-01",
         }

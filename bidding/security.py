@@ -14,6 +14,11 @@ So no other module has to call this one when a bid is withdrawn or a tender fail
 scheduler's recheck finds the refunds whose due time passed (also after downtime) and marks
 them overdue, once. Where several events apply, the earliest due date counts.
 
+A winner that refuses to sign without a due reason loses its security: ``award_refused``
+marks it ``forfeited`` (不予退还) with the article, and it is never due (招标投标法实施条例
+第七十四条; 政府采购法实施条例 第七十二条 with the procurement documents). A winner that cannot
+sign for a due reason (force majeure) is owed its security from the refusal instead.
+
 Where the law sets no period (a failed lot or tender, a payer who never bid, the non-tender
 government methods), the platform applies 5 days (works) or 5 working days (government),
 and says so: the refund's ``article`` is empty and its basis names the case.
@@ -99,7 +104,7 @@ def _runner(actor: Actor, tender: Tender) -> None:
 
 @dataclass(frozen=True)
 class Refund:
-    basis: str  # withdrawal | no_bid | lot_failed | tender_failed | terminated | award | contract
+    basis: str  # withdrawal | no_bid | lot_failed | tender_failed | terminated | award | contract | refusal
     event_at: datetime
     due_on: date  # the last Beijing date on which the refund is in time
     article: str  # empty where the law sets no period and the platform's applies
@@ -137,7 +142,9 @@ async def load_facts(session: AsyncSession, tender: Tender, calendar: HolidayCal
 
 
 def refund_of(security: BidSecurity, facts: TenderFacts) -> Refund | None:
-    """When the security is due back, and why; None while no event makes it due."""
+    """When the security is due back, and why; None while no event makes it due, and for a forfeited one."""
+    if security.status == SecurityStatus.forfeited:
+        return None
     track = rules.Track(facts.tender.track)
     tr = facts.tender_rules
     candidates: list[Refund] = []
@@ -167,13 +174,16 @@ def refund_of(security: BidSecurity, facts: TenderFacts) -> Refund | None:
         due("award", security.award_notice_at, tr.refund_after_award)
     if security.contract_signed_at is not None:
         due("contract", security.contract_signed_at, tr.refund_after_contract)
+    if security.award_refused_at is not None:
+        # The winner could not sign for a due reason (force majeure): no statute sets the period; the platform's applies.
+        due("refusal", security.award_refused_at, None)
     return min(candidates, key=lambda r: (r.due_on, r.event_at), default=None)
 
 
 def refund_state(security: BidSecurity, refund: Refund | None, now: datetime) -> str:
-    """not_due | due | overdue | refunded; none for a security never confirmed."""
-    if security.status == SecurityStatus.refunded:
-        return "refunded"
+    """not_due | due | overdue | refunded | forfeited; none for a security never confirmed."""
+    if security.status in (SecurityStatus.refunded, SecurityStatus.forfeited):
+        return security.status
     if security.status not in REFUNDABLE:
         return "none"
     if refund is None:
@@ -323,6 +333,8 @@ async def reject(session: AsyncSession, platform: Platform, actor: Actor, securi
 async def refund(session: AsyncSession, platform: Platform, actor: Actor, security_id: int, refunded_on: date,
                  reference: str) -> BidSecurity:
     security, tender = await _managed(session, actor, security_id)
+    if security.status == SecurityStatus.forfeited:
+        raise Conflict("this bid security is forfeited (不予退还): its winner refused to sign [%(article)s]", article=security.forfeit_article)
     if security.status not in REFUNDABLE:
         raise Conflict("only a confirmed bid security is refunded; this one is %(state)s", state=security.status)
     due = refund_of(security, await load_facts(session, tender))
@@ -374,7 +386,8 @@ async def refunds_due_after_award(session: AsyncSession, platform: Platform, ten
     winners = set(winner_org_ids)
     rows = await _confirmed_of(session, tender_id, lot_number)
     for row in rows:
-        row.winner, row.award_notice_at = row.organisation_id in winners, award_notice_at
+        # An award after a refusal does not push a loser's refund back: it fell due from the first award notice.
+        row.winner, row.award_notice_at = row.organisation_id in winners, row.award_notice_at or award_notice_at
     await session.flush()
     result = await _refunds(session, tender_id, rows)
     await audit.record(
@@ -399,6 +412,29 @@ async def refunds_due_after_contract(session: AsyncSession, platform: Platform, 
                  "refunds": {str(r.id): (d.due_on.isoformat() if d else None) for r, d in result}},
     )
     return result
+
+
+async def award_refused(session: AsyncSession, platform: Platform, tender_id: int, lot_number: int, organisation_id: int,
+                        refused_at: datetime, forfeit_article: str) -> list[BidSecurity]:
+    """The lot's winner refused to sign: its security held for the lot is forfeited with ``forfeit_article``,
+    or, when that is empty (a due reason such as force majeure), falls due for refund from the refusal.
+
+    Only a security still held (confirmed, or its refund overdue) is forfeited; one refunded
+    already stays refunded, and the audit entry says which were forfeited.
+    """
+    rows = [r for r in await _confirmed_of(session, tender_id, lot_number) if r.organisation_id == organisation_id]
+    for row in rows:
+        row.award_refused_at = refused_at
+        if forfeit_article:
+            row.status, row.forfeited_at, row.forfeit_article = SecurityStatus.forfeited, refused_at, forfeit_article
+    await session.flush()
+    await audit.record(
+        session, platform.clock, None, "bid_security.forfeited" if forfeit_article else "bid_security.refusal_recorded",
+        subject_type="tender", subject_id=tender_id,
+        details={"lot": lot_number, "organisation_id": organisation_id, "refused_at": as_utc(refused_at).isoformat(),
+                 "securities": [r.id for r in rows], "article": forfeit_article},
+    )
+    return rows
 
 
 # --- The scheduler: refunds fall overdue -----------------------------------------------------------------

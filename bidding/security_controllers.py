@@ -11,7 +11,7 @@ from litestar.params import Parameter
 from pydantic import BaseModel, Field
 
 from bidding import security as service
-from bidding.security_models import SecurityForm
+from bidding.security_models import SecurityForm, SecurityStatus
 from procurement.identity.models import Role
 from procurement.tenders.controllers import TenderId
 from procurement.tenders.money import to_yuan
@@ -44,11 +44,13 @@ class RefundIn(BaseModel):
 
 
 class RefundOut(BaseModel):
-    state: str = Field(description="none (never confirmed) | not_due | due | overdue | refunded")
-    basis: str | None = Field(description="withdrawal | no_bid | lot_failed | tender_failed | terminated | award | contract")
+    state: str = Field(description="none (never confirmed) | not_due | due | overdue | refunded | forfeited")
+    basis: str | None = Field(description="withdrawal | no_bid | lot_failed | tender_failed | terminated | award | contract | refusal "
+                              "(the winner could not sign for a due reason) | forfeited (不予退还: the winner refused to sign)")
     event_at: datetime | None
-    due_on: date | None
-    article: str | None = Field(description="the law's article; empty where the law sets no period and the platform's applies")
+    due_on: date | None = Field(description="null when not due, and for a forfeited security")
+    article: str | None = Field(description="the law's article; empty where the law sets no period and the platform's applies; "
+                                "for a forfeited security, the article it is forfeited under")
     refunded_on: date | None
     bank_reference: str
 
@@ -63,7 +65,7 @@ class SecurityOut(BaseModel):
     amount: Decimal
     payer_account_name: str
     bank_reference: str
-    status: str = Field(description="pending | confirmed | rejected | overdue | refunded")
+    status: str = Field(description="pending | confirmed | rejected | overdue | refunded | forfeited")
     confirmed: bool
     recorded_at: datetime
     decided_at: datetime | None
@@ -95,6 +97,9 @@ def security_out(view: service.SecurityView) -> SecurityOut:
         refund=RefundOut(
             state=view.refund_state, basis=r.basis if r else None, event_at=r.event_at if r else None, due_on=r.due_on if r else None,
             article=r.article if r else None, refunded_on=s.refunded_on, bank_reference=s.refund_reference,
+        ) if s.status != SecurityStatus.forfeited else RefundOut(
+            state=view.refund_state, basis="forfeited", event_at=s.forfeited_at, due_on=None, article=s.forfeit_article,
+            refunded_on=None, bank_reference="",
         ),
     )
 

@@ -3,7 +3,8 @@
 A row is one payment (or guarantee) recorded by the supplier. Its refund's due date is not
 stored as the truth: it is computed from facts (the bid's withdrawal, the lot's or tender's
 failure or termination, the award and contract facts below) by ``bidding.security``.
-``refund_due_on`` keeps what the scheduler found when it marked the refund overdue.
+``refund_due_on`` keeps what the scheduler found when it marked the refund overdue. A winner
+that refuses to sign without a due reason loses its security (``forfeited``, 不予退还).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ class SecurityStatus(StrEnum):
     rejected = "rejected"  # the runner found no such payment, or it does not qualify
     overdue = "overdue"  # confirmed, and its refund's due time passed without a refund
     refunded = "refunded"
+    forfeited = "forfeited"  # not refunded (不予退还): the winner refused to sign without a due reason
 
 
 class BidSecurity(SQLModel, table=True):
@@ -54,6 +56,11 @@ class BidSecurity(SQLModel, table=True):
     winner: bool | None = Field(default=None)
     award_notice_at: datetime | None = timestamp(nullable=True)
     contract_signed_at: datetime | None = timestamp(nullable=True)
+    # The winner refused to sign (bidding.award.refusal): forfeited with the article, or due back
+    # for a due reason (force majeure).
+    award_refused_at: datetime | None = timestamp(nullable=True)
+    forfeited_at: datetime | None = timestamp(nullable=True)
+    forfeit_article: str = Field(default="", max_length=100, sa_column_kwargs={"server_default": ""})
     # What the scheduler found when the refund fell overdue.
     refund_due_on: date | None = Field(default=None)
     overdue_at: datetime | None = timestamp(nullable=True)

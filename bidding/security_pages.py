@@ -48,6 +48,7 @@ STATUS_LABELS = {
     "rejected": N_("Rejected"),
     "overdue": N_("Refund overdue"),
     "refunded": N_("Refunded"),
+    "forfeited": N_("Forfeited"),
 }
 REFUND_LABELS = {
     "none": N_("No refund (not confirmed)"),
@@ -55,6 +56,7 @@ REFUND_LABELS = {
     "due": N_("Refund due"),
     "overdue": N_("Refund overdue"),
     "refunded": N_("Refunded"),
+    "forfeited": N_("Forfeited: not refunded"),
 }
 BASIS_LABELS = {
     "withdrawal": N_("Bid withdrawn before the deadline"),
@@ -64,6 +66,7 @@ BASIS_LABELS = {
     "terminated": N_("Tender terminated"),
     "award": N_("Award notice issued to another bidder"),
     "contract": N_("Contract signed"),
+    "refusal": N_("The winner could not sign for a due reason (the law sets no period: the platform's applies)"),
 }
 
 

@@ -6,7 +6,10 @@ do (``procurement.tenders.documents``): a short read checks who may record it, t
 written, then a short write records it under the tender's lock and publishes the contract
 notice (government: to be published within 2 working days, 政府采购法实施条例 第五十条; the
 platform publishes at once). A contract recorded after its due date is recorded as late. The
-scheduler flags a lot whose contract is not recorded by then (``recheck``), once, audited.
+scheduler flags a lot whose contract is not recorded by then (``recheck``), once, audited; the
+same recheck marks the publicity's end and flags a government purchaser that has not decided
+within 5 working days of the report (政府采购法实施条例 第四十三条). Supervisors and the trading
+centre list both kinds of overdue lot.
 """
 
 from __future__ import annotations
@@ -163,11 +166,11 @@ async def open_contract(platform: Platform, actor: Actor | None, tender_id: int,
     return ContractDownload(row, reader)
 
 
-# --- The scheduler: the publicity ends, the contract falls overdue -------------------------------------------------
+# --- The scheduler: the publicity ends, the decision and the contract fall overdue ----------------------------------
 
 
 async def recheck(session: AsyncSession, platform: Platform, award_lot_id: int) -> bool:
-    """Mark what came due for the lot: its publicity's end, then its contract overdue. Idempotent."""
+    """Mark what came due for the lot: its publicity's end, the decision overdue, its contract overdue. Idempotent."""
     row = await session.get(AwardLot, award_lot_id, with_for_update=True)
     if row is None:
         return False
@@ -181,6 +184,14 @@ async def recheck(session: AsyncSession, platform: Platform, award_lot_id: int) 
                            organisation_id=tender.owner_organisation_id,
                            details={"lot": row.lot_number, "publicity_ends_at": as_utc(row.publicity_ends_at).isoformat()})
         changed = True
+    if row.state == LotState.publicised and row.decide_by and row.decision_overdue_at is None and now >= as_utc(row.decide_by):
+        row.decision_overdue_at = now
+        limit = award_rules(tender.track).decide_within
+        await audit.record(session, platform.clock, None, "award.decision_overdue", subject_type="tender", subject_id=tender.id,
+                           organisation_id=tender.owner_organisation_id,
+                           details={"lot": row.lot_number, "reported_at": as_utc(row.reported_at).isoformat(),
+                                    "decide_by": as_utc(row.decide_by).isoformat(), "article": limit.article if limit else ""})
+        changed = True
     if row.state == LotState.awarded and row.contract_overdue_at is None and row.contract_due_at and now >= as_utc(row.contract_due_at):
         row.contract_overdue_at = now
         limit = award_rules(tender.track).contract_within
@@ -189,17 +200,9 @@ async def recheck(session: AsyncSession, platform: Platform, award_lot_id: int) 
                            details={"lot": row.lot_number, "contract_due_at": as_utc(row.contract_due_at).isoformat(),
                                     "article": limit.article})
         changed = True
-    row.next_check = _next_check(row)
+    row.next_check = service.next_check(row)
     await session.flush()
     return changed
-
-
-def _next_check(row: AwardLot) -> datetime | None:
-    if row.state == LotState.publicised and row.publicity_ended_at is None:
-        return row.publicity_ends_at
-    if row.state == LotState.awarded and row.contract_overdue_at is None:
-        return row.contract_due_at
-    return None
 
 
 async def _due(session: AsyncSession, moment: datetime) -> list[tuple[str, datetime]]:
@@ -218,3 +221,9 @@ async def overdue_contracts(session: AsyncSession) -> list[AwardLot]:
     """Lots whose contract the scheduler flagged overdue and which still have none: the supervisors' list."""
     query = select(AwardLot).where(AwardLot.state == LotState.awarded, AwardLot.contract_overdue_at.is_not(None))
     return list((await session.execute(query.order_by(AwardLot.contract_due_at, AwardLot.id))).scalars())
+
+
+async def overdue_decisions(session: AsyncSession) -> list[AwardLot]:
+    """Government lots whose purchaser the scheduler flagged for not deciding in time, still undecided: the supervisors' list."""
+    query = select(AwardLot).where(AwardLot.state == LotState.publicised, AwardLot.decision_overdue_at.is_not(None))
+    return list((await session.execute(query.order_by(AwardLot.decide_by, AwardLot.id))).scalars())

@@ -1,4 +1,4 @@
-"""Award API: candidates and award per lot, objections, the winner's confirmation, letters, the contract."""
+"""Award API: candidates and award per lot, objections, the winner's confirmation and refusal, letters, the contract."""
 
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ from litestar.params import Parameter
 from litestar.response import Stream
 from pydantic import BaseModel, Field
 
-from bidding.award import contract, letters
+from bidding.award import contract, letters, refusal
 from bidding.award import service as award
-from bidding.award.models import AwardLetter
+from bidding.award.models import AwardLetter, RefusalReason
 from procurement.clock import to_display
 from procurement.documents import PdfRenderer
 from procurement.identity.models import Role
@@ -53,7 +53,9 @@ class ObjectionOut(BaseModel):
     id: int
     lot_number: int
     organisation_id: int
-    bidder: str
+    bidder: str = Field(description="the objecting organisation's name")
+    standing: str = Field(description="bidder | obtained_documents | interested_party (works: another interested party)")
+    interest: str = Field(description="an interested party's stated interest; empty for the others")
     text: str
     filed_at: datetime
     answer_due_at: datetime
@@ -73,14 +75,35 @@ class ContractOut(BaseModel):
     download: str
 
 
+class RefusalOut(BaseModel):
+    round: int = Field(description="the award round refused: 1 for the first award")
+    rank: int
+    organisation_id: int
+    bidder: str
+    reason: str = Field(description="declined (放弃中标) | force_majeure (因不可抗力不能履行合同) | no_performance_security "
+                        "(不按照招标文件要求提交履约保证金) | not_signed (did not sign within the limit)")
+    evidence: str | None = Field(description="for the runner, its purchaser, supervisors, the trading centre and the refusing supplier")
+    recorded_at: datetime
+    awarded_at: datetime
+    result_notice_id: int = Field(description="the result notice of the award refused")
+    forfeited: bool = Field(description="the refusing bidder's security is not refunded (不予退还)")
+    forfeit_article: str
+
+
 class LotAwardOut(BaseModel):
     lot_number: int
     lot_title: str
-    state: str = Field(description="waiting (no evaluation result yet) | publicised | awarded | contract_signed")
+    state: str = Field(description="waiting (no evaluation result yet) | publicised | awarded | refused (the winner refused to sign: "
+                       "the next candidate or a new tender) | contract_signed | failed")
     candidates: list[CandidateOut]
     publicity_notice_id: int | None
     publicity_ends_at: datetime | None = Field(description="null where the law sets no minimum (government procurement)")
     decide_by: datetime | None
+    decision_overdue: bool = Field(description="government: the purchaser had not decided within 5 working days of the report "
+                                   "(政府采购法实施条例 第四十三条) when the scheduler looked, and still has not")
+    next_rank: int | None = Field(description="the candidate the award goes to next in ranking order; null unless a winner is awaited")
+    award_round: int = Field(description="1 for the first award; one more for each award after a refusal")
+    refusals: list[RefusalOut]
     objections: list[ObjectionOut] = Field(description="every objection for the runner and overseers; a bidder's own otherwise")
     winner_rank: int | None
     choice_reason: str
@@ -103,6 +126,8 @@ class TenderAwardOut(BaseModel):
 
 class ObjectionIn(BaseModel):
     text: str = Field(min_length=10, max_length=5000, description="what is objected to and why")
+    interest: str = Field(default="", max_length=2000, description="works, a supplier that neither bid nor obtained the documents: "
+                          "its interest in the result (required then)")
 
 
 class AnswerIn(BaseModel):
@@ -110,8 +135,14 @@ class AnswerIn(BaseModel):
 
 
 class ConfirmIn(BaseModel):
-    rank: int = Field(ge=1, le=3, description="the candidate chosen; other than 1 needs a reason")
-    reason: str = Field(default="", max_length=1000, description="why not the first candidate (required then)")
+    rank: int = Field(ge=1, le=3, description="the candidate chosen; other than the next in ranking order (`next_rank`) needs a reason")
+    reason: str = Field(default="", max_length=1000, description="why not the next candidate in ranking order (required then)")
+
+
+class RefusalIn(BaseModel):
+    reason: RefusalReason = Field(description="declined | force_majeure | no_performance_security | not_signed (after the contract "
+                                  "was flagged overdue)")
+    evidence: str = Field(min_length=10, max_length=5000, description="what shows the refusal: the winner's letter, the deadline it let pass")
 
 
 class FailIn(BaseModel):
@@ -150,8 +181,24 @@ class OverdueOut(BaseModel):
     flagged_at: datetime | None
 
 
+class OverdueDecisionOut(BaseModel):
+    tender_id: int
+    lot_number: int
+    reported_at: datetime = Field(description="when the evaluation report was signed")
+    decide_by: datetime | None
+    flagged_at: datetime | None
+
+
 def _late(objection: Any, now: datetime) -> bool:
     return (objection.answered_at or now) > objection.answer_due_at
+
+
+def refusal_out(view: award.LotView, refused: award.RefusalView) -> RefusalOut:
+    r = refused.refusal
+    rank = next(c.rank for c in view.candidates if c.id == r.candidate_id)
+    return RefusalOut(round=r.award_round, rank=rank, organisation_id=r.organisation_id, bidder=view.names.get(r.organisation_id, ""),
+                      reason=r.reason, evidence=refused.evidence, recorded_at=r.recorded_at, awarded_at=r.awarded_at,
+                      result_notice_id=r.result_notice_id, forfeited=bool(r.forfeit_article), forfeit_article=r.forfeit_article)
 
 
 def lot_out(view: award.LotView, now: datetime) -> LotAwardOut:
@@ -162,8 +209,12 @@ def lot_out(view: award.LotView, now: datetime) -> LotAwardOut:
                                  price=to_yuan(c.price_fen), total=c.total) for c in view.candidates],
         publicity_notice_id=row.publicity_notice_id if row else None, publicity_ends_at=row.publicity_ends_at if row else None,
         decide_by=row.decide_by if row else None,
+        decision_overdue=bool(row and row.decision_overdue_at and row.state == "publicised"),
+        next_rank=view.awardable[0].rank if view.awardable else None, award_round=row.award_round if row else 1,
+        refusals=[refusal_out(view, r) for r in view.refusals],
         objections=[ObjectionOut(id=o.id, lot_number=o.lot_number, organisation_id=o.organisation_id,  # type: ignore[arg-type]
-                                 bidder=view.names.get(o.organisation_id, ""), text=o.text, filed_at=o.filed_at,
+                                 bidder=view.names.get(o.organisation_id, ""), standing=o.standing, interest=o.interest,
+                                 text=o.text, filed_at=o.filed_at,
                                  answer_due_at=o.answer_due_at, state=o.state, answer=o.answer, answered_at=o.answered_at,
                                  late=_late(o, now)) for o in view.objections],
         winner_rank=winner.rank if winner else None, choice_reason=row.choice_reason if row else "",
@@ -216,12 +267,14 @@ class AwardController(Controller):
         return await tender_award_out(session, platform, optional_actor, tender_id)
 
     @post("/api/tenders/{tender_id:int}/lots/{lot_number:int}/objections", guards=[SUPPLIERS], status_code=201,
-          summary="Object to a lot's candidates during their publicity (a bidder of the lot)",
-          description="The award waits until the organiser answers (works: within 3 days, 招标投标法实施条例 第五十四条; "
-          "government: 7 working days, 政府采购法 第五十三条).")
+          summary="Object to a lot's candidates during their publicity (a supplier with standing)",
+          description="Bidders of the lot and suppliers that obtained the documents; for works also another interested party "
+          "(其他利害关系人, 招标投标法实施条例 第五十四条) stating its `interest`; for government procurement nobody else "
+          "(政府采购质疑和投诉办法 第十一条). The award waits until the organiser answers (works: within 3 days, "
+          "招标投标法实施条例 第五十四条; government: 7 working days, 政府采购法 第五十三条).")
     async def object(self, data: ObjectionIn, session: DbSession, platform: PlatformDep, actor: CurrentActor,
                      tender_id: int = TenderId, lot_number: int = LotNumber) -> ObjectionOut:
-        row = await award.file_objection(session, platform, actor, tender_id, lot_number, data.text)
+        row = await award.file_objection(session, platform, actor, tender_id, lot_number, data.text, data.interest)
         return await self._objection(session, platform, actor, tender_id, row.id)  # type: ignore[arg-type]
 
     @post("/api/award-objections/{objection_id:int}/answer", guards=[RUNNERS], status_code=200,
@@ -238,17 +291,32 @@ class AwardController(Controller):
     @post("/api/tenders/{tender_id:int}/lots/{lot_number:int}/award", guards=[RUNNERS], status_code=200,
           summary="Confirm the lot's winner: the result notice and the signed letters go out",
           description="After the publicity, with no objection unanswered; the first candidate, or another with the reason. "
-          "The winner's credit is checked: a debarred candidate is refused, naming the blacklist entry.")
+          "After a refusal: the next candidate in ranking order (`next_rank`), or a later one with the reason; a new result "
+          "notice and new letters replace the refused award's. The winner's credit is checked: a debarred candidate is "
+          "refused, naming the blacklist entry.")
     async def confirm(self, data: ConfirmIn, session: DbSession, platform: PlatformDep, actor: CurrentActor,
                       tender_id: int = TenderId, lot_number: int = LotNumber) -> LotAwardOut:
         await award.confirm_award(session, platform, actor, tender_id, lot_number, data.rank, data.reason)
         listing = await tender_award_out(session, platform, actor, tender_id)
         return next(lot for lot in listing.lots if lot.lot_number == lot_number)
 
+    @post("/api/tenders/{tender_id:int}/lots/{lot_number:int}/refusal", guards=[RUNNERS], status_code=200,
+          summary="Record that the lot's winner refuses to sign: its security is forfeited unless for force majeure",
+          description="For an awarded lot without a contract. `not_signed` once the scheduler flagged the contract overdue. The "
+          "refusing bidder's bid security is not refunded (招标投标法实施条例 第七十四条; 政府采购法实施条例 第七十二条), except "
+          "for force majeure. Then confirm the next candidate in ranking order (POST .../award) or fail the lot (POST .../failure) "
+          "(招标投标法实施条例 第五十五条; 政府采购法实施条例 第四十九条).")
+    async def refuse(self, data: RefusalIn, session: DbSession, platform: PlatformDep, actor: CurrentActor,
+                     tender_id: int = TenderId, lot_number: int = LotNumber) -> LotAwardOut:
+        await refusal.record_refusal(session, platform, actor, tender_id, lot_number, data.reason, data.evidence)
+        listing = await tender_award_out(session, platform, actor, tender_id)
+        return next(lot for lot in listing.lots if lot.lot_number == lot_number)
+
     @post("/api/tenders/{tender_id:int}/lots/{lot_number:int}/failure", guards=[RUNNERS], status_code=200,
-          summary="Fail a lot whose candidates are publicised: the failed-tender notice goes out",
-          description="Before the award only, with the reason (an objection upheld, every candidate withdrawn or ineligible). "
-          "The tender fails when no lot is left alive; bid securities of the lot fall due for refund.")
+          summary="Fail a lot whose candidates are publicised, or whose winner refused: the failed-tender notice goes out",
+          description="While the candidates are publicised (an objection upheld, every candidate withdrawn or ineligible), or "
+          "after the winner refused to sign instead of awarding the next candidate; with the reason. The tender fails when no "
+          "lot is left alive; bid securities of the lot fall due for refund (a forfeited one stays forfeited).")
     async def fail(self, data: FailIn, session: DbSession, platform: PlatformDep, actor: CurrentActor,
                    tender_id: int = TenderId, lot_number: int = LotNumber) -> LotAwardOut:
         await award.fail_lot(session, platform, actor, tender_id, lot_number, data.reason)
@@ -308,3 +376,10 @@ class AwardController(Controller):
     async def overdue(self, session: DbSession) -> list[OverdueOut]:
         return [OverdueOut(tender_id=r.tender_id, lot_number=r.lot_number, awarded_at=r.awarded_at, contract_due_at=r.contract_due_at,
                            flagged_at=r.contract_overdue_at) for r in await contract.overdue_contracts(session)]
+
+    @get("/api/awards/overdue-decisions", guards=[OVERSEERS],
+         summary="Government lots whose purchaser has not confirmed the winner within 5 working days of the report (supervisors, trading centre)",
+         description="政府采购法实施条例 第四十三条. Flagged by the scheduler; a lot leaves the list once its winner is confirmed or it fails.")
+    async def overdue_decisions(self, session: DbSession) -> list[OverdueDecisionOut]:
+        return [OverdueDecisionOut(tender_id=r.tender_id, lot_number=r.lot_number, reported_at=r.reported_at, decide_by=r.decide_by,
+                                   flagged_at=r.decision_overdue_at) for r in await contract.overdue_decisions(session)]

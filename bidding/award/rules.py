@@ -13,6 +13,14 @@ waiting; an objection (质疑) is answered within 7 working days (政府采购�
 contract follows the award notice within 30 days on both tracks (招标投标法 第四十六条;
 政府采购法 第四十六条) and, for government procurement, is published within 2 working days
 (政府采购法实施条例 第五十条).
+
+Who may object to the candidates: works, the bidders and other interested parties
+(其他利害关系人, 条例 第五十四条); government procurement, the suppliers that took part, which
+includes those that obtained the documents (政府采购质疑和投诉办法 第十一条). When the winner
+refuses to sign, the purchaser awards the next candidate in ranking order or tenders again
+(works 条例 第五十五条; government 政府采购法实施条例 第四十九条); refusing without a due reason
+costs the bid security (works 条例 第七十四条: 投标保证金不予退还; government 政府采购法实施条例
+第七十二条 makes it a breach, and the procurement documents withhold the security).
 """
 
 from __future__ import annotations
@@ -40,6 +48,10 @@ class AwardRules:
     contract_within: Limit  # the contract signed within this of the award notice
     contract_published_within: Limit | None
     names_committee: bool  # the result notice names the committee's members
+    objectors_article: str  # who besides the lot's bidders may object
+    others_may_object: bool  # works: any interested party stating its interest; government: only those that obtained the documents
+    next_candidate_article: str  # after a refusal: the next candidate in ranking order, or tender again
+    forfeit_article: str  # a refusal without a due reason: the bid security is not refunded
 
 
 WORKS = AwardRules(
@@ -50,6 +62,10 @@ WORKS = AwardRules(
     contract_within=Limit(Period(30, "calendar"), ZB + " 第四十六条", N_("contract signed within this of the award notice")),
     contract_published_within=None,
     names_committee=False,
+    objectors_article=ZB_RULES + " 第五十四条",
+    others_may_object=True,
+    next_candidate_article=ZB_RULES + " 第五十五条",
+    forfeit_article=ZB_RULES + " 第七十四条",
 )
 
 GOVERNMENT = AwardRules(
@@ -61,6 +77,10 @@ GOVERNMENT = AwardRules(
     contract_within=Limit(Period(30, "calendar"), ZC + " 第四十六条", N_("contract signed within this of the award notice")),
     contract_published_within=Limit(Period(2, "working"), ZC_RULES + " 第五十条", N_("contract published within this of its signing")),
     names_committee=True,
+    objectors_article="政府采购质疑和投诉办法 第十一条",
+    others_may_object=False,
+    next_candidate_article=ZC_RULES + " 第四十九条",
+    forfeit_article=ZC_RULES + " 第七十二条",
 )
 
 RULES: dict[Track, AwardRules] = {Track.works: WORKS, Track.government: GOVERNMENT}

@@ -1,17 +1,20 @@
 """From the signed evaluation to the award: candidates publicity, objections, the winner's confirmation.
 
 Per lot (``AwardLot``): the evaluation hands in its ranked bids (``receive_evaluation``); the
-candidates publicity notice goes out at once; bidders of the lot may object while it runs,
-and the organiser answers; after the publicity (works: at least 3 days) the purchaser
-confirms the winner — the first candidate, or another with a recorded reason — once the
-winner's credit is clear and no objection waits for its answer; the result notice and the
-signed letters go out. The tender follows its live lots: it moves when every lot that did
-not fail has moved (``advance``). Limits and articles are in ``bidding.award.rules``; the
-contract is ``bidding.award.contract``.
+candidates publicity notice goes out at once; those with standing may object while it runs
+(``standing_of``), and the organiser answers; after the publicity (works: at least 3 days)
+the purchaser confirms the winner — the first candidate, or another with a recorded reason —
+once the winner's credit is clear and no objection waits for its answer; the result notice
+and the signed letters go out. A winner that refuses to sign (``bidding.award.refusal``)
+leaves the lot ``refused``: the purchaser confirms the next candidate in ranking order the
+same way (a new round of the result notice and letters), or fails the lot. The tender
+follows its live lots: it moves when every lot that did not fail has moved (``advance``).
+Limits and articles are in ``bidding.award.rules``; the contract and the scheduler's checks
+are ``bidding.award.contract``.
 
 Who may act: the organisation running the tender or the purchaser it runs for (``may_run``)
-answers objections, confirms the winner and records the contract; suppliers that bid on
-the lot object; nobody else changes anything. Every change is audited in its transaction.
+answers objections, confirms the winner, records a refusal and the contract; suppliers with
+standing object; nobody else changes anything. Every change is audited in its transaction.
 """
 
 from __future__ import annotations
@@ -32,9 +35,11 @@ from bidding.award.models import (
     AwardLetter,
     AwardLot,
     AwardObjection,
+    AwardRefusal,
     LetterKind,
     LotState,
     ObjectionState,
+    Standing,
 )
 from bidding.award.rules import MAX_CANDIDATES, award_rules, ends
 from bidding.models import Bid, BidStatus
@@ -42,13 +47,21 @@ from procurement.actor import Actor
 from procurement.audit import service as audit
 from procurement.clock import as_utc, to_display
 from procurement.credit import service as credit
-from procurement.errors import Conflict, Forbidden, InvalidInput, NotFound
+from procurement.errors import (
+    N_,
+    Conflict,
+    FieldError,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+)
 from procurement.identity.models import Organisation, OrganisationKind, Role
 from procurement.platform import Platform
 from procurement.tenders import notices
 from procurement.tenders import service as tenders
+from procurement.tenders.document_models import DocumentObtained
 from procurement.tenders.holidays import load_calendar
-from procurement.tenders.models import Lot, NoticeKind, Tender, TenderStatus
+from procurement.tenders.models import Lot, Notice, NoticeKind, Tender, TenderStatus
 from procurement.tenders.money import to_fen, to_yuan
 
 # The tender's states from the evaluation on, in order; a lot's state names the tender's it needs.
@@ -57,7 +70,10 @@ TENDER_STATE_OF = {
     LotState.publicised: TenderStatus.candidates_publicised,
     LotState.awarded: TenderStatus.awarded,
     LotState.contract_signed: TenderStatus.contract_signed,
+    LotState.refused: TenderStatus.awarded,  # the tender stays awarded until the lot has its contract
 }
+# The states in which the purchaser confirms a winner: after the publicity, and after a refusal.
+AWARDABLE = (LotState.publicised, LotState.refused)
 BID_AT_DEADLINE = (BidStatus.submitted, BidStatus.opened, BidStatus.open_failed)
 RATE_PLACES = Decimal("0.000001")
 
@@ -103,6 +119,21 @@ async def candidates_of(session: AsyncSession, award_lot_id: int) -> list[AwardC
     return list((await session.execute(query)).scalars())
 
 
+async def refusals_of(session: AsyncSession, award_lot_id: int) -> list[AwardRefusal]:
+    query = select(AwardRefusal).where(AwardRefusal.award_lot_id == award_lot_id).order_by(AwardRefusal.award_round)
+    return list((await session.execute(query)).scalars())
+
+
+def next_in_order(candidates: list[AwardCandidate], refusals: list[AwardRefusal]) -> list[AwardCandidate]:
+    """The candidates the award may still go to, in ranking order.
+
+    Every candidate before the first award; after a refusal, those ranked after the last
+    refusing winner (依次, in ranking order: 条例 第五十五条, 政采条例 第四十九条).
+    """
+    passed = max((c.rank for c in candidates for r in refusals if c.id == r.candidate_id), default=0)
+    return [c for c in candidates if c.rank > passed]
+
+
 async def objections_of(session: AsyncSession, award_lot_id: int) -> list[AwardObjection]:
     query = select(AwardObjection).where(AwardObjection.award_lot_id == award_lot_id).order_by(AwardObjection.id)
     return list((await session.execute(query)).scalars())
@@ -112,6 +143,19 @@ async def bidders_of(session: AsyncSession, tender_id: int, lot_number: int) -> 
     """Organisations whose bid stood at the deadline for the lot: the ones with standing to object."""
     query = select(Bid.organisation_id).where(Bid.tender_id == tender_id, Bid.lot_number == lot_number, Bid.status.in_(BID_AT_DEADLINE))
     return set((await session.execute(query)).scalars())
+
+
+async def standing_of(session: AsyncSession, tender_id: int, lot_number: int, organisation_id: int) -> Standing | None:
+    """Why the organisation may object to the lot's candidates without more: it bid, or it obtained the documents.
+
+    None otherwise: for works another interested party may still object, stating its interest
+    (条例 第五十四条); for government procurement nobody else may (质疑和投诉办法 第十一条).
+    """
+    if organisation_id in await bidders_of(session, tender_id, lot_number):
+        return Standing.bidder
+    obtained = (await session.execute(select(DocumentObtained.id).where(
+        DocumentObtained.tender_id == tender_id, DocumentObtained.organisation_id == organisation_id))).first()
+    return Standing.obtained_documents if obtained is not None else None
 
 
 async def _organisations(session: AsyncSession, ids: set[int]) -> dict[int, Organisation]:
@@ -180,8 +224,8 @@ async def receive_evaluation(session: AsyncSession, platform: Platform, actor: A
         publicity_notice_id=0, publish_by=ends(limits.publish_within, reported_at, calendar),
         publicity_ends_at=publicity_ends_at, budget_fen=lot.budget_fen,
         decide_by=ends(limits.decide_within, reported_at, calendar) if limits.decide_within else None,
-        next_check=publicity_ends_at,
     )
+    row.next_check = next_check(row)
     candidates = [
         {"rank": r.rank, "bidder": names[r.organisation_id].name, "uscc": names[r.organisation_id].uscc,
          "price": str(to_yuan(to_fen(r.price))), "total": str(r.total) if r.total is not None else None}
@@ -221,24 +265,38 @@ async def receive_evaluation(session: AsyncSession, platform: Platform, actor: A
 # --- Objections (异议) ------------------------------------------------------------------------------------
 
 
-async def file_objection(session: AsyncSession, platform: Platform, actor: Actor, tender_id: int, lot_number: int, text: str) -> AwardObjection:
-    """A bidder of the lot objects to the candidates while they are publicised; the award waits for the answer."""
-    text = text.strip()
+async def file_objection(session: AsyncSession, platform: Platform, actor: Actor, tender_id: int, lot_number: int, text: str,
+                         interest: str = "") -> AwardObjection:
+    """A supplier with standing objects to the candidates while they are publicised; the award waits for the answer.
+
+    Bidders of the lot and suppliers that obtained the documents may object; for works, so may
+    another interested party (其他利害关系人) that states its interest, which the organiser
+    weighs in its answer.
+    """
+    text, interest = text.strip(), interest.strip()
     if len(text) < 10:
         raise InvalidInput.for_field("body.text", "say what is objected to and why, in at least %(n)s characters", n=10)
     if not (actor.has(Role.supplier) and actor.organisation_kind == OrganisationKind.supplier):
-        raise Forbidden("objections to the candidates are filed by suppliers that bid on the lot")
+        raise Forbidden("objections to the candidates are filed by suppliers, for their organisation")
     tender = await tenders.get_tender(session, actor, tender_id, for_update=True)
     row = await award_lot(session, tender_id, lot_number)
-    if actor.organisation_id not in await bidders_of(session, tender_id, lot_number):
-        raise Forbidden("only the bidders of lot %(lot)s may object to its candidates", lot=lot_number)
     now = platform.clock.now()
     if row.state != LotState.publicised or (row.publicity_ends_at is not None and now >= as_utc(row.publicity_ends_at)):
         raise Conflict("objections to the candidates are filed while they are publicised; the publicity of lot %(lot)s has ended",
                        lot=lot_number)
-    limit = award_rules(tender.track).objection_answer_within
+    limits = award_rules(tender.track)
+    standing = await standing_of(session, tender_id, lot_number, actor.organisation_id)  # type: ignore[arg-type]
+    if standing is None and not limits.others_may_object:
+        raise Forbidden("only suppliers that bid on lot %(lot)s or obtained the procurement documents may object to its candidates "
+                        "[%(article)s]", lot=lot_number, article=limits.objectors_article)
+    if standing is None and len(interest) < 10:
+        raise InvalidInput.for_errors([FieldError(
+            "body.interest", N_("an interested party that did not bid or obtain the documents states its interest in the result, "
+                                "in at least %(n)s characters"), (("n", 10),), limits.objectors_article)])
+    limit = limits.objection_answer_within
     objection = AwardObjection(
         award_lot_id=row.id, tender_id=tender_id, lot_number=lot_number, organisation_id=actor.organisation_id,  # type: ignore[arg-type]
+        standing=standing or Standing.interested_party, interest=interest if standing is None else "",
         filed_by=actor.user_id, filed_at=now, text=text, answer_due_at=ends(limit, now, await load_calendar(session)),
         state=ObjectionState.open,
     )
@@ -246,8 +304,8 @@ async def file_objection(session: AsyncSession, platform: Platform, actor: Actor
     await session.flush()
     await audit.record(
         session, platform.clock, actor, "award.objection_filed", subject_type="award_objection", subject_id=objection.id,
-        details={"tender_id": tender_id, "lot": lot_number, "answer_due_at": as_utc(objection.answer_due_at).isoformat(),
-                 "article": limit.article},
+        details={"tender_id": tender_id, "lot": lot_number, "standing": objection.standing,
+                 "answer_due_at": as_utc(objection.answer_due_at).isoformat(), "article": limit.article},
     )
     return objection
 
@@ -277,11 +335,11 @@ async def answer_objection(session: AsyncSession, platform: Platform, actor: Act
 
 
 async def fail_lot(session: AsyncSession, platform: Platform, actor: Actor, tender_id: int, lot_number: int, reason: str) -> AwardLot:
-    """The organiser fails a lot whose candidates are publicised (an objection upheld, every candidate
-    withdrawn or found ineligible): the failed-tender notice goes out and the lot is tendered again.
+    """The organiser fails a lot: the failed-tender notice goes out and the lot is tendered again.
 
-    Before the award only: once a winner is confirmed, its refusal to sign is another matter
-    (its security may be forfeited, 招标投标法实施条例 第七十四条) that this does not decide.
+    While its candidates are publicised (an objection upheld, every candidate withdrawn or found
+    ineligible), or after its winner refused to sign instead of awarding the next candidate
+    (重新招标, 条例 第五十五条; 重新开展采购活动, 政采条例 第四十九条). Not while a winner stands.
     """
     reason = reason.strip()
     if len(reason) < 10:
@@ -289,14 +347,15 @@ async def fail_lot(session: AsyncSession, platform: Platform, actor: Actor, tend
     tender = await tenders.get_tender(session, actor, tender_id, for_update=True)
     _require_runner(actor, tender)
     row = await award_lot(session, tender_id, lot_number, for_update=True)
-    if row.state != LotState.publicised:
-        raise Conflict("lot %(lot)s is %(state)s: only a lot whose candidates are publicised, before the award, can fail here",
-                       lot=lot_number, state=row.state)
+    if row.state not in AWARDABLE:
+        raise Conflict("lot %(lot)s is %(state)s: a lot fails here while its candidates are publicised, or after its winner refused "
+                       "to sign", lot=lot_number, state=row.state)
+    stage = "winner_refused" if row.state == LotState.refused else "candidates_publicised"
     row.state, row.next_check = LotState.failed, None
     await session.flush()
-    facts: dict[str, object] = {"evaluation_id": row.evaluation_id, "report_sha256": row.report_digest, "stage": "candidates_publicised"}
+    facts: dict[str, object] = {"evaluation_id": row.evaluation_id, "report_sha256": row.report_digest, "stage": stage}
     await audit.record(session, platform.clock, actor, "award.lot_failed", subject_type="tender", subject_id=tender_id,
-                       details={"lot": lot_number, "reason": reason})
+                       details={"lot": lot_number, "reason": reason, "stage": stage})
     failed = await failed_lots(session, tender) | {lot_number}
     if failed >= {lot.number for lot in await tenders.lots_of(session, tender_id)}:
         await tenders.fail(session, platform, actor, tender, reason, facts={"failed_lots": sorted(failed), **facts})
@@ -311,13 +370,18 @@ async def fail_lot(session: AsyncSession, platform: Platform, actor: Actor, tend
 
 async def confirm_award(session: AsyncSession, platform: Platform, actor: Actor, tender_id: int, lot_number: int, rank: int,
                         reason: str = "") -> AwardLot:
-    """The purchaser confirms the winner: the result notice and the signed letters go out."""
+    """The purchaser confirms the winner: the result notice and the signed letters go out.
+
+    After the publicity: the first candidate, or another with the reason recorded. After a
+    refusal: the next candidate in ranking order the same way, as a new round (a new result
+    notice replacing the last, new letters to every bidder).
+    """
     tender = await tenders.get_tender(session, actor, tender_id, for_update=True)
     _require_runner(actor, tender)
     row = await award_lot(session, tender_id, lot_number, for_update=True)
     limits = award_rules(tender.track)
     now = platform.clock.now()
-    if row.state != LotState.publicised:
+    if row.state not in AWARDABLE:
         raise Conflict("lot %(lot)s is %(state)s: its winner is confirmed already", lot=lot_number, state=row.state)
     if row.publicity_ends_at is not None and now < as_utc(row.publicity_ends_at):
         raise Conflict("the candidates are publicised until %(end)s (Beijing time), for at least %(period)s [%(article)s]: "
@@ -327,16 +391,25 @@ async def confirm_award(session: AsyncSession, platform: Platform, actor: Actor,
     if waiting:
         raise Conflict("objection %(id)s to the candidates is not answered yet: the award waits for the answer [%(article)s]",
                        id=waiting[0], article=limits.objection_answer_within.article)
+    refusals = await refusals_of(session, row.id)  # type: ignore[arg-type]
     candidates = await candidates_of(session, row.id)  # type: ignore[arg-type]
-    chosen = next((c for c in candidates if c.rank == rank), None)
+    remaining = next_in_order(candidates, refusals)
+    if not remaining:
+        raise Conflict("no candidate of lot %(lot)s is ranked after the one that refused: the lot is tendered again [%(article)s]",
+                       lot=lot_number, article=limits.next_candidate_article)
+    chosen = next((c for c in remaining if c.rank == rank), None)
     if chosen is None:
-        raise InvalidInput.for_field("body.rank", "lot %(lot)s has no candidate ranked %(rank)s", lot=lot_number, rank=rank)
+        raise InvalidInput.for_field("body.rank", "lot %(lot)s has no candidate ranked %(rank)s that the award may go to",
+                                     lot=lot_number, rank=rank)
     reason = reason.strip()
-    if rank != 1 and len(reason) < 10:
-        raise InvalidInput.for_field("body.reason", "choosing a candidate other than the first needs the reason recorded, "
-                                     "in at least %(n)s characters", n=10)
+    if chosen is not remaining[0] and len(reason) < 10:
+        raise InvalidInput.for_field("body.reason", "choosing a candidate other than the next in ranking order (no. %(next)s) needs the "
+                                     "reason recorded, in at least %(n)s characters", next=remaining[0].rank, n=10)
     await credit.require_clear_kept(session, platform, "award", organisation_ids=[chosen.organisation_id],
                                     subject_type="tender", subject_id=tender_id)
+    decided_late = row.state == LotState.publicised and row.decide_by is not None and now >= as_utc(row.decide_by)
+    if refusals:
+        row.award_round = refusals[-1].award_round + 1
     amount = chosen.price_fen
     row.state, row.winner_candidate_id, row.choice_reason = LotState.awarded, chosen.id, reason
     row.awarded_at, row.awarded_by, row.award_amount_fen = now, actor.user_id, amount
@@ -345,10 +418,10 @@ async def confirm_award(session: AsyncSession, platform: Platform, actor: Actor,
     row.publicity_ended_at = row.publicity_ended_at or (as_utc(row.publicity_ends_at) if row.publicity_ends_at else None)
     row.contract_due_at = ends(limits.contract_within, now, await load_calendar(session))
     row.next_check = row.contract_due_at
-    notice = await _publish_result(session, platform, actor, tender, row, candidates, chosen)
+    notice = await _publish_result(session, platform, actor, tender, row, candidates, chosen, refusals[-1] if refusals else None)
     row.result_notice_id = notice.id
     await session.flush()
-    await _issue_letters(session, platform, tender, row, chosen, notice)
+    await _issue_letters(session, platform, tender, row, chosen, notice, refusals[-1] if refusals else None)
     # The lot's securities: the others' fall due from this award notice (government procurement).
     await security.refunds_due_after_award(session, platform, tender.id, lot_number, [chosen.organisation_id], now)  # type: ignore[arg-type]
     await audit.record(
@@ -356,34 +429,51 @@ async def confirm_award(session: AsyncSession, platform: Platform, actor: Actor,
         details={"lot": lot_number, "rank": rank, "organisation_id": chosen.organisation_id, "reason": reason,
                  "award_amount_fen": amount, "budget_fen": row.budget_fen, "savings_fen": row.savings_fen,
                  "discount_rate": str(row.discount_rate), "notice_number": notice.number,
-                 "contract_due_at": as_utc(row.contract_due_at).isoformat()},
+                 "contract_due_at": as_utc(row.contract_due_at).isoformat(), "round": row.award_round,
+                 "decided_late": decided_late,
+                 **({"after_refusal_of": refusals[-1].organisation_id, "article": limits.next_candidate_article} if refusals else {})},
     )
     await advance(session, platform, tender)
     return row
 
 
+async def _replaced(session: AsyncSession, refusal: AwardRefusal | None) -> dict[str, object] | None:
+    """What a result after a refusal says about the award it replaces."""
+    if refusal is None:
+        return None
+    previous = await session.get(Notice, refusal.result_notice_id)
+    names = await _organisations(session, {refusal.organisation_id})
+    return {"notice_number": previous.number if previous else None, "winner": names[refusal.organisation_id].name,
+            "reason": refusal.reason, "forfeited": bool(refusal.forfeit_article), "forfeit_article": refusal.forfeit_article}
+
+
 async def _publish_result(session: AsyncSession, platform: Platform, actor: Actor, tender: Tender, row: AwardLot,
-                          candidates: list[AwardCandidate], chosen: AwardCandidate):
+                          candidates: list[AwardCandidate], chosen: AwardCandidate, refusal: AwardRefusal | None):
     lots = await tenders.lots_of(session, tender.id)  # type: ignore[arg-type]
     lot = next(x for x in lots if x.number == row.lot_number)
     names = await _organisations(session, {c.organisation_id for c in candidates})
+    limits = award_rules(tender.track)
     facts = {
         "stage": "result", "lot": lot.number, "lot_title": lot.title, "winner": names[chosen.organisation_id].name,
         "winner_uscc": names[chosen.organisation_id].uscc, "winner_rank": chosen.rank, "choice_reason": row.choice_reason,
         "award_amount": str(to_yuan(chosen.price_fen)), "budget": str(to_yuan(row.budget_fen)),
         "candidates": [{"rank": c.rank, "bidder": names[c.organisation_id].name, "price": str(to_yuan(c.price_fen))} for c in candidates],
     }
-    if award_rules(tender.track).names_committee:
+    if refusal is not None:
+        facts["round"] = row.award_round
+        facts["replaces"] = {**(await _replaced(session, refusal) or {}), "article": limits.next_candidate_article}
+    if limits.names_committee:
         facts["committee"] = json.loads(row.committee_names)
     return await notices.publish(session, platform, actor, tender, NoticeKind.result, lots=lots, details={"award": facts})
 
 
 async def _issue_letters(session: AsyncSession, platform: Platform, tender: Tender, row: AwardLot, chosen: AwardCandidate,
-                         notice) -> None:
+                         notice, refusal: AwardRefusal | None) -> None:
     recipients = await bidders_of(session, tender.id, row.lot_number) | {chosen.organisation_id}  # type: ignore[arg-type]
     orgs = await _organisations(session, recipients | {tender.purchaser_organisation_id})
     lot = next(x for x in await tenders.lots_of(session, tender.id) if x.number == row.lot_number)  # type: ignore[arg-type]
     issued_at = as_utc(row.awarded_at)  # type: ignore[arg-type]
+    replaced = await _replaced(session, refusal)
     for org_id in sorted(recipients):
         kind = LetterKind.award if org_id == chosen.organisation_id else LetterKind.result
         content = {
@@ -398,8 +488,11 @@ async def _issue_letters(session: AsyncSession, platform: Platform, tender: Tend
             "contract_due_at": as_utc(row.contract_due_at).isoformat(),  # type: ignore[arg-type]
             "issued_at": issued_at.isoformat(), "key_id": platform.keys.key_id,
         }
+        if replaced is not None:  # a later round: the letter says which result it replaces
+            content["round"] = row.award_round
+            content["replaces"] = {"notice_number": replaced["notice_number"], "winner": replaced["winner"]}
         session.add(AwardLetter(
-            award_lot_id=row.id, tender_id=tender.id, organisation_id=org_id, kind=kind.value,  # type: ignore[arg-type]
+            award_lot_id=row.id, award_round=row.award_round, tender_id=tender.id, organisation_id=org_id, kind=kind.value,  # type: ignore[arg-type]
             content=letters.canonical_json(content), content_sha256=letters.content_sha256(content),
             signature=letters.sign(platform.keys, content), key_id=platform.keys.key_id, issued_at=issued_at,
         ))
@@ -407,7 +500,8 @@ async def _issue_letters(session: AsyncSession, platform: Platform, tender: Tend
     await audit.record(
         session, platform.clock, None, "award.letters_issued", subject_type="tender", subject_id=tender.id,
         organisation_id=tender.owner_organisation_id,
-        details={"lot": row.lot_number, "award_to": chosen.organisation_id, "result_to": sorted(recipients - {chosen.organisation_id})},
+        details={"lot": row.lot_number, "round": row.award_round, "award_to": chosen.organisation_id,
+                 "result_to": sorted(recipients - {chosen.organisation_id})},
     )
 
 
@@ -432,36 +526,73 @@ async def advance(session: AsyncSession, platform: Platform, tender: Tender) -> 
 
 
 @dataclass(frozen=True)
+class RefusalView:
+    refusal: AwardRefusal
+    evidence: str | None  # for the runner, overseers and the refusing organisation; None for everyone else
+
+
+@dataclass(frozen=True)
 class LotView:
     lot: Lot
     award: AwardLot | None
     candidates: list[AwardCandidate]
     names: dict[int, str]
     objections: list[AwardObjection]  # only what the viewer may read
+    refusals: list[RefusalView]
 
     @property
     def winner(self) -> AwardCandidate | None:
         return next((c for c in self.candidates if c.id == self.award.winner_candidate_id), None) if self.award else None
 
+    @property
+    def awardable(self) -> list[AwardCandidate]:
+        """The candidates the purchaser may confirm now, the next in ranking order first; none unless awaiting a winner."""
+        if self.award is None or self.award.state not in AWARDABLE:
+            return []
+        return next_in_order(self.candidates, [v.refusal for v in self.refusals])
+
 
 async def overview(session: AsyncSession, actor: Actor | None, tender_id: int) -> tuple[Tender, list[LotView]]:
-    """Each lot's candidates, award and contract as published; objections to those who may read them.
+    """Each lot's candidates, award, refusals and contract as published; objections to those who may read them.
 
-    Everything here but the objections is in the public notices already. The runner, its
-    purchaser, supervisors and the trading centre read every objection; a bidder its own.
+    Everything here but the objections and a refusal's evidence is in the public notices
+    already. The runner, its purchaser, supervisors and the trading centre read every
+    objection and the evidence; a supplier its own.
     """
     tender = await tenders.get_tender(session, actor, tender_id)
+    sees_all = oversees(actor, tender)
+    own = actor.organisation_id if actor is not None else None
     rows = {r.lot_number: r for r in await lots_of(session, tender_id)}
     views = []
     for lot in await tenders.lots_of(session, tender_id):
         row = rows.get(lot.number)
         candidates = await candidates_of(session, row.id) if row else []  # type: ignore[arg-type]
         objections = await objections_of(session, row.id) if row else []  # type: ignore[arg-type]
-        if not oversees(actor, tender):
-            objections = [o for o in objections if actor is not None and o.organisation_id == actor.organisation_id]
+        if not sees_all:
+            objections = [o for o in objections if o.organisation_id == own]
+        refusals = [RefusalView(r, r.evidence if sees_all or r.organisation_id == own else None)
+                    for r in (await refusals_of(session, row.id) if row else [])]  # type: ignore[arg-type]
         orgs = await _organisations(session, {c.organisation_id for c in candidates} | {o.organisation_id for o in objections})
-        views.append(LotView(lot, row, candidates, {i: o.name for i, o in orgs.items()}, objections))
+        views.append(LotView(lot, row, candidates, {i: o.name for i, o in orgs.items()}, objections, refusals))
     return tender, views
+
+
+# --- The scheduler's look at a lot -----------------------------------------------------------------------------
+
+
+def next_check(row: AwardLot) -> datetime | None:
+    """When the scheduler must look at the lot next (``contract.recheck``): None when nothing is pending.
+
+    Publicised: the publicity's end and the government decision limit, each until marked;
+    awarded: the contract's due time until flagged.
+    """
+    if row.state == LotState.publicised:
+        pending = [row.publicity_ends_at if row.publicity_ended_at is None else None,
+                   row.decide_by if row.decision_overdue_at is None else None]
+        return min((as_utc(t) for t in pending if t is not None), default=None)
+    if row.state == LotState.awarded and row.contract_overdue_at is None:
+        return row.contract_due_at
+    return None
 
 
 # --- Letters: each bidder reads its own ------------------------------------------------------------------------

@@ -46,6 +46,7 @@ T = TypeVar("T")
 class OpenedTender:
     tender: OpenTender
     bidders: list[Bidder]  # in the order of PRICES: the first is the cheapest
+    watchers: list[Bidder]  # suppliers that obtained the documents and did not bid (potential bidders)
 
 
 async def _here(coroutine: Awaitable[T]) -> T:
@@ -53,10 +54,11 @@ async def _here(coroutine: Awaitable[T]) -> T:
 
 
 async def opened_tender(client, users, platform, clock, *, track: str = "works", prices: tuple[str, ...] = PRICES,
-                        on_server: Callable[[Awaitable[Any]], Awaitable[Any]] = _here) -> OpenedTender:
+                        watchers: int = 0, on_server: Callable[[Awaitable[Any]], Awaitable[Any]] = _here) -> OpenedTender:
     """``on_server`` runs the scheduler's sweep where the platform's database engine lives (a live server's loop)."""
     extra = {"category": "goods"} if track == "government" else {}
     tender = await open_tender(client, users, clock, lots=ONE_LOT, track=track, **extra)
+    watching = [await bidder(client, users, tender.id) for _ in range(watchers)]
     bidders: list[tuple[Bidder, int, bytes]] = []
     centre = await users.make(Role.operator)
     operator = await bearer(client, centre)
@@ -82,7 +84,7 @@ async def opened_tender(client, users, platform, clock, *, track: str = "works",
         released = await client.post(f"/api/bids/{bid_id}/release", headers=await bearer(client, who.user), json={"content_key": key})
         assert released.status_code == 200, released.text
     assert (await client.post(f"/api/tenders/{tender.id}/opening/close", headers=operator)).status_code == 200
-    return OpenedTender(tender, [who for who, _, _ in bidders])
+    return OpenedTender(tender, [who for who, _, _ in bidders], watching)
 
 
 async def hand_over(platform, tender_id: int, *, reported_at: datetime | None = None, candidates: int = 3) -> None:

@@ -1,20 +1,14 @@
-"""The delivery job: each pending message is tried when its ``next_attempt_at`` comes.
+"""The delivery job: a round over every due message, whenever the first of them comes due.
 
-Keyed by (message, attempt time) through the scheduler framework, so each attempt runs once,
-also late after downtime (the sweep finds every message whose time passed).
+A drain rather than a keyed recheck: sending must happen outside the scheduler's transaction,
+and the round's claims (service.deliver_due) keep two rounds from taking the same message.
+The sweep runs a round too, which is how messages that came due while nobody held the
+scheduler, or whose round died, go out.
 """
 
 from __future__ import annotations
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from procurement.outbox import service
-from procurement.platform import Platform
-from procurement.scheduler.framework import Recheck
+from procurement.scheduler.framework import Drain
 
-
-async def _run(session: AsyncSession, platform: Platform, subject_id: str) -> bool:
-    return await service.attempt(session, platform.clock, int(subject_id), service.adapters_for(platform.settings))
-
-
-OUTBOX_DELIVERY = Recheck(kind="outbox-delivery", due=service.due, run=_run)
+OUTBOX_DELIVERY = Drain(kind="outbox-delivery", due=service.due, run=service.deliver_due)

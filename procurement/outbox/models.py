@@ -33,7 +33,11 @@ class OutboxMessage(SQLModel, table=True):
     reference: str = Field(max_length=64, index=True)  # what caused it, e.g. "invitation:12"
     created_at: datetime = timestamp()
     # When the delivery job tries next; None: sent, given up, or waiting for a gateway to read it.
+    # While a delivery round holds the message, the end of its claim (service.CLAIM_LEASE).
     next_attempt_at: datetime | None = timestamp(nullable=True, index=True)
+    # The delivery round sending the message now ("host:pid#round") and since when; None: nobody.
+    claimed_by: str | None = Field(default=None, max_length=128)
+    claimed_at: datetime | None = timestamp(nullable=True)
     sent_at: datetime | None = timestamp(nullable=True)
     attempts: int = Field(default=0)
     last_error: str = Field(default="", max_length=500)

@@ -6,6 +6,10 @@ one. ``run_keyed`` runs one recheck in its own transaction after inserting a led
 keyed by (kind:subject, due time); a second attempt for the same due time hits the unique
 constraint and does nothing. ``sweep`` runs everything overdue, which is how a platform
 that was down at the moment catches up, exactly once, when it comes back.
+
+A queue whose work must not run inside a transaction (sending through an outside server)
+registers a ``Drain`` instead: it is run without a ledger row and takes its own short
+transactions, claiming what it works on so that two runs never take the same item.
 """
 
 from __future__ import annotations
@@ -37,16 +41,28 @@ class Recheck:
     run: Rechecker
 
 
+@dataclass(frozen=True)
+class Drain:
+    kind: str
+    # As for a Recheck; the subjects only name the timers (at most one entry is enough).
+    due: DueFinder
+    # One round over everything due, in its own transactions; returns how many items it took.
+    run: Callable[[Platform], Awaitable[int]]
+
+
+Job = Recheck | Drain
+
+
 @dataclass
 class Registry:
-    rechecks: dict[str, Recheck] = field(default_factory=dict)
+    rechecks: dict[str, Job] = field(default_factory=dict)
 
-    def register(self, recheck: Recheck) -> None:
+    def register(self, recheck: Job) -> None:
         if recheck.kind in self.rechecks:
             raise ValueError(f"recheck {recheck.kind!r} registered twice")
         self.rechecks[recheck.kind] = recheck
 
-    def __getitem__(self, kind: str) -> Recheck:
+    def __getitem__(self, kind: str) -> Job:
         return self.rechecks[kind]
 
 
@@ -54,14 +70,18 @@ def job_key(kind: str, subject_id: str) -> str:
     return f"{kind}:{subject_id}"
 
 
-async def run_keyed(platform: Platform, recheck: Recheck, subject_id: str, due_at: datetime, *, holder: str = "") -> bool:
+async def run_keyed(platform: Platform, recheck: Job, subject_id: str, due_at: datetime, *, holder: str = "") -> bool:
     """Run one recheck once for its due time. Returns False when it did not run: already
-    done for this due time, or not due yet by the platform's clock."""
+    done for this due time, or not due yet by the platform's clock. A drain has no key:
+    it runs a round whenever asked (its claims keep two rounds apart)."""
     now, due_at = platform.clock.now(), as_utc(due_at)  # one spelling of the key on every database
     if due_at > now:
         # A timer fired early (APScheduler counts wall-clock time, rules count the platform's
         # clock): recording it now would use up the key and the real run would never happen.
         return False
+    if isinstance(recheck, Drain):
+        await recheck.run(platform)
+        return True
     async with platform.db.transaction() as session:
         ledger = JobRun(key=job_key(recheck.kind, subject_id), due_at=due_at, ran_at=now, holder=holder)
         session.add(ledger)
@@ -101,13 +121,13 @@ async def sweep(platform: Platform, registry: Registry, *, holder: str = "") -> 
     return SweepReport(ran, skipped, failed)
 
 
-async def upcoming(platform: Platform, registry: Registry, until: datetime) -> list[tuple[Recheck, str, datetime]]:
+async def upcoming(platform: Platform, registry: Registry, until: datetime) -> list[tuple[Job, str, datetime]]:
     """Rechecks due up to ``until``, so the active scheduler can set a timer for each."""
     return await _due(platform, registry, until)
 
 
-async def _due(platform: Platform, registry: Registry, moment: datetime) -> list[tuple[Recheck, str, datetime]]:
-    found: list[tuple[Recheck, str, datetime]] = []
+async def _due(platform: Platform, registry: Registry, moment: datetime) -> list[tuple[Job, str, datetime]]:
+    found: list[tuple[Job, str, datetime]] = []
     for recheck in registry.rechecks.values():
         try:
             async with platform.db.transaction(write=False) as session:

@@ -3,27 +3,34 @@
 About 150 projects published over the twelve months before now, across both tracks, the
 three categories, five methods, five regions of Haikou and three purchasing units; most
 awarded a few weeks after publication at 1-6 % under budget, some failed, some in the green
-channel. Written in one transaction through the tables (``bulk``), with one audit entry
-that records the batch and one ``notice.published`` entry per notice (written at load time,
-holding the notice's content hash, as the notices service would); the risk checks run on them at
-once, as the scheduler would a few minutes later. Idempotent: if the first demo
-project exists, nothing is written. Deterministic: the same run gives the same figures.
+channel. Each award names three ranked candidates from a pool of demo suppliers, the first
+the winner, so that its award page shows who won. Written in one transaction through the
+tables (``bulk``), with one audit entry that records the batch and one ``notice.published``
+entry per notice (written at load time, holding the notice's content hash, as the notices
+service would); the risk checks run on them at once, as the scheduler would a few minutes
+later. Idempotent: if the first demo project exists, nothing is written. Deterministic: the
+same run gives the same figures and the same winners.
 """
 
 from __future__ import annotations
 
+import base64
 import random
+import secrets
+from collections.abc import Sequence
+from dataclasses import replace
 from datetime import timedelta
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from procurement.audit import service as audit
-from procurement.identity import schemas, service
-from procurement.identity.models import OrganisationKind, User
+from procurement.identity import public_keys, schemas, service, sessions
+from procurement.identity.models import OrganisationKind, Role, User
 from procurement.identity.uscc import make_uscc
 from procurement.platform import Platform
-from procurement.statistics.bulk import Trade, insert_trades
+from procurement.statistics.bulk import Bidder, Candidate, Trade, insert_trades
 from procurement.supervision import service as supervision
 from procurement.tenders.models import Notice, Tender
 
@@ -38,6 +45,16 @@ KINDS = (
     ("government", "services", ("open", "consultation"), ("物业管理服务", "信息系统运维服务", "保洁服务", "审计服务"), (20, 800)),
 )
 PURCHASERS = (("12460100MB0000003", None), ("11460100MB0000041", "海口市教育局"), ("11460100MB0000042", "海口市交通运输和港航管理局"))
+# The suppliers whose bids the demo's awards rank. Ten, so that no three of them meet often
+# enough in one region to look like bidders taking turns (the supervision rule 轮流中标).
+BIDDERS = (
+    ("91460100MA5TTJ001", "海南示例路桥工程有限公司"), ("91460100MA5TTJ002", "海口示例市政建设有限公司"),
+    ("91460100MA5TTJ003", "海南示例智能科技有限公司"), ("91460100MA5TTJ004", "海南示例医疗器械有限公司"),
+    ("91460100MA5TTJ005", "海口示例物业管理有限公司"), ("91460100MA5TTJ006", "海南示例教育装备有限公司"),
+    ("91460100MA5TTJ007", "海南示例园林绿化工程有限公司"), ("91460100MA5TTJ008", "海南示例工程咨询有限公司"),
+    ("91460100MA5TTJ009", "海口示例信息技术有限公司"), ("91460100MA5TTJ010", "海南示例综合服务有限公司"),
+)
+CANDIDATES = 3
 
 
 async def _purchasers(session: AsyncSession, platform: Platform) -> dict[int, str]:
@@ -54,8 +71,38 @@ async def _purchasers(session: AsyncSession, platform: Platform) -> dict[int, st
     return found
 
 
-def _trades(purchaser_ids: list[int], platform: Platform) -> list[Trade]:
+async def _bidders(session: AsyncSession, platform: Platform) -> list[Bidder]:
+    """The demo suppliers, each with one account and one signing key, made through the identity
+    services. The account's password is random and kept nowhere: nobody logs in as them, and the
+    key's private half is thrown away (their bids are written in bulk, never signed)."""
+    bidders = []
+    for n, (uscc17, name) in enumerate(BIDDERS, start=1):
+        org = await service.system_create_organisation(
+            session, platform, schemas.OrganisationCreate(uscc=make_uscc(uscc17), name=name, kind=OrganisationKind.supplier, region="460100"),
+            via="demo",
+        )
+        user = await service.system_create_user(session, platform, org, schemas.UserCreate(
+            username=f"stats-demo-bidder-{n}", display_name="投标经办人（演示）", password=secrets.token_urlsafe(18) + "Aa1", roles=[Role.supplier],
+        ), via="demo")
+        actor = await sessions.actor_for(session, user, via="bearer", session_id=None)
+        raw = Ed25519PrivateKey.generate().public_key().public_bytes_raw()
+        key = await public_keys.register_public_key(session, platform, actor, schemas.PublicKeyCreate(
+            algorithm="ed25519", public_key=base64.b64encode(raw).decode(), label="演示密钥"))
+        bidders.append(Bidder(org.id, user.id, key.id, org.name, org.uscc))  # type: ignore[arg-type]
+    return bidders
+
+
+def _candidates(rng: random.Random, bidders: Sequence[Bidder], award_fen: int) -> tuple[Candidate, ...]:
+    """Three bidders ranked by score: the first at the award amount, the others a little above or below it."""
+    scores = [rng.uniform(86, 96)]
+    scores += [scores[-1] - rng.uniform(0.5, 4) for _ in range(CANDIDATES - 1)]
+    prices = [award_fen] + [int(award_fen * (1 + rng.uniform(-0.02, 0.05))) for _ in range(CANDIDATES - 1)]
+    return tuple(Candidate(bidder, price, f"{score:.2f}") for bidder, price, score in zip(rng.sample(bidders, CANDIDATES), prices, scores, strict=True))
+
+
+def _trades(purchaser_ids: list[int], bidders: Sequence[Bidder], platform: Platform) -> list[Trade]:
     rng = random.Random(2018)
+    picks = random.Random(2019)  # the candidates' own: the year's figures stay what they were without them
     now = platform.clock.now()
     trades = []
     for n in range(1, PROJECTS + 1):
@@ -75,6 +122,8 @@ def _trades(purchaser_ids: list[int], platform: Platform) -> list[Trade]:
             green_channel=green, submitted_days=rng.uniform(0.5, 1.5) if green else rng.uniform(2, 6),
             review_hours=rng.uniform(2, 8) if green else rng.uniform(12, 30),
         ))
+        if awarded:
+            trades[-1] = replace(trades[-1], candidates=_candidates(picks, bidders, trades[-1].award_fen))  # type: ignore[arg-type]
     return trades
 
 
@@ -84,7 +133,7 @@ async def load_statistics_demo(platform: Platform) -> None:
             return
         names = await _purchasers(session, platform)
         reviewer = (await session.execute(select(User.id).where(User.username == "operator"))).scalar_one()
-        trades = _trades(sorted(names), platform)
+        trades = _trades(sorted(names), await _bidders(session, platform), platform)
         entry = await audit.record(session, platform.clock, None, "statistics.demo_loaded", subject_type="tender",
                                    details={"projects": len(trades), "codes": [trades[0].code, trades[-1].code], "demo": True})
         ids = await insert_trades(session, trades, reviewer_id=reviewer, names=names, audit=(entry.seq, entry.entry_hash))

@@ -28,16 +28,18 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import func, select
+from sqlalchemy import func, literal, null, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bidding.models import Bid
 from expert_pool import draw as lib
 from expert_pool import invitation_notices
+from expert_pool.draw.encoding import collector_paused
 from expert_pool.draw_models import ExpertDraw
 from expert_pool.invitation_models import ENDED, ExpertInvitation, InvitationStatus
 from expert_pool.models import (
@@ -68,6 +70,7 @@ from procurement.tenders.models import Tender, TenderStatus
 # A draw is made once bidding closed (who bid is secret before) and before the evaluation ends.
 DRAW_STATES = frozenset({TenderStatus.bidding_closed, TenderStatus.opened, TenderStatus.evaluating})
 _STATUS = {"active": lib.ExpertStatus.active, "suspended": lib.ExpertStatus.suspended, "retired": lib.ExpertStatus.dismissed}
+_ABSENT = "absent"  # the kind pool_snapshot gives an absence, read with the ties (no RelationshipKind has this value)
 # The library's request fields that come from the body; the rest come from the tender.
 _BODY_FIELDS = ("seats", "reserves", "purchaser_representatives", "allowed_regions", "evaluation_days", "minimum_members", "lot")
 
@@ -225,55 +228,86 @@ async def pool_snapshot(session: AsyncSession, specialties: set[str], evaluation
                         sitting_window_days: int = 0) -> lib.PoolSnapshot:
     """The experts with a requested specialty, as the draw sees them (docs/expert-draw.md §2).
 
-    Plain rows, not table objects, and the candidates picked by a subquery, not a list of ids:
-    with 100,000 experts this keeps the draw near the cost of reading the pool once
-    (benchmarks/expert_draw.py).
+    With 100,000 experts this keeps the draw within a few times the cost of reading the pool
+    once (benchmarks/expert_draw.py): plain rows rather than table objects, the candidates
+    picked by a subquery rather than a list of ids, and the cyclic garbage collector paused
+    while the rows and the experts are made. Some 40,000 objects are alive at once then: the
+    collector would scan them again and again and move them to its oldest generation, whose
+    full passes then cost as much as the rest of the draw (measured). Nothing here makes
+    reference cycles; the pause only defers the process's collections by this read's time,
+    and the rows are gone before it ends (they die with ``_read_pool``).
     """
-    rows = (await session.execute(
+    with collector_paused():
+        return await _read_pool(session, specialties, evaluation_date, sitting_window_days)
+
+
+async def _read_pool(session: AsyncSession, specialties: set[str], evaluation_date: date, sitting_window_days: int) -> lib.PoolSnapshot:
+    """Reads the candidates, their ties, absences and history, and makes the snapshot of them."""
+    rows = (await session.execute(  # a row per expert and requested specialty the expert has
         select(Expert.id, Specialty.code, Expert.region, Expert.status, Expert.qualification_expires, Expert.employer_uscc)
         .join(ExpertSpecialty, ExpertSpecialty.expert_id == Expert.id).join(Specialty, Specialty.id == ExpertSpecialty.specialty_id)  # type: ignore[arg-type]
         .where(Specialty.code.in_(specialties))  # type: ignore[attr-defined]
     )).all()
-    codes: dict[int, set[str]] = defaultdict(set)
-    experts: dict[int, tuple[Any, ...]] = {}
-    for expert_id, code, *columns in rows:
-        codes[expert_id].add(code)
-        experts[expert_id] = tuple(columns)
-    if not experts:
+    if not rows:
         return lib.PoolSnapshot.of([])
     candidates = (select(ExpertSpecialty.expert_id).join(Specialty, Specialty.id == ExpertSpecialty.specialty_id)  # type: ignore[arg-type]
                   .where(Specialty.code.in_(specialties)))  # type: ignore[attr-defined]
-    ties: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
-    for expert_id, *tie in await session.execute(
+    # Ties and absences in one query, one round trip: an absence is a row of kind _ABSENT.
+    others = (await session.execute(union_all(
         select(ExpertRelationship.expert_id, ExpertRelationship.kind, ExpertRelationship.organisation_uscc, ExpertRelationship.from_date,
-               ExpertRelationship.to_date).where(ExpertRelationship.expert_id.in_(candidates))  # type: ignore[attr-defined]
-    ):
-        ties[expert_id].append(tuple(tie))
-    absent: dict[int, list[lib.DateRange]] = defaultdict(list)
-    for expert_id, start, end in await session.execute(
-        select(ExpertUnavailability.expert_id, ExpertUnavailability.from_date, ExpertUnavailability.to_date)
-        .where(ExpertUnavailability.expert_id.in_(candidates))  # type: ignore[attr-defined]
-    ):
-        absent[expert_id].append(lib.DateRange(start, end))
-
-    def held(kind: RelationshipKind, rels: list[tuple[Any, ...]]) -> frozenset[str]:
-        # Shares and relatives: the ones still held on the evaluation's first day.
-        return frozenset(uscc for k, uscc, _, end in rels if k == kind and (end is None or end >= evaluation_date))
-
+               ExpertRelationship.to_date).where(ExpertRelationship.expert_id.in_(candidates)),  # type: ignore[attr-defined]
+        select(ExpertUnavailability.expert_id, literal(_ABSENT), null(), ExpertUnavailability.from_date, ExpertUnavailability.to_date)
+        .where(ExpertUnavailability.expert_id.in_(candidates)),  # type: ignore[attr-defined]
+    ))).all()
     sittings, drawn_this_month = await _history(session, evaluation_date, sitting_window_days)
-    return lib.PoolSnapshot.of(
-        lib.Expert(
-            id=str(expert_id), specialties=frozenset(codes[expert_id]), region=region, status=_STATUS.get(status, lib.ExpertStatus.dismissed),
-            qualification_expires=expires,
-            employers=(lib.Employment(employer), *(lib.Employment(uscc, start, end) for k, uscc, start, end in ties[expert_id]
-                                                   if k == RelationshipKind.employer)),
-            shareholdings=held(RelationshipKind.shareholding, ties[expert_id]),
-            relative_organisations=held(RelationshipKind.relative, ties[expert_id]),
-            unavailable=tuple(absent[expert_id]),
-            sittings=tuple(sittings[expert_id]), draws_this_month=drawn_this_month.get(expert_id, 0),
-        )
-        for expert_id, (region, status, expires, employer) in experts.items()
-    )
+    return _snapshot(rows, others, sittings, drawn_this_month, evaluation_date)
+
+
+def _snapshot(rows: Sequence[Any], others: Sequence[Any], sittings: dict[int, list[lib.Sitting]], drawn_this_month: dict[int, int],
+              evaluation_date: date) -> lib.PoolSnapshot:
+    """The snapshot from what ``_read_pool`` read.
+
+    The experts are made with ``lib.Expert.unchecked``: the tables and this function already
+    give what its checks would check (the types, a known status, a non-empty id), and they were
+    a third of the time spent making them. Absences are still checked (``DateRange``), since no
+    constraint keeps their last day after their first.
+    """
+    codes: dict[int, list[str]] = defaultdict(list)
+    columns: dict[int, Any] = {}  # the expert's row (the same for each of its specialties)
+    for row in rows:
+        codes[row[0]].append(row[1])
+        columns[row[0]] = row
+    past_jobs: dict[int, list[lib.Employment]] = defaultdict(list)
+    absent: dict[int, list[lib.DateRange]] = defaultdict(list)
+    shares: dict[int, set[str]] = defaultdict(set)
+    relatives: dict[int, set[str]] = defaultdict(set)
+    held: dict[str, dict[int, set[str]]] = {RelationshipKind.shareholding: shares, RelationshipKind.relative: relatives}
+    for expert_id, kind, uscc, start, end in others:
+        if kind == _ABSENT:
+            absent[expert_id].append(lib.DateRange(start, end))
+        elif kind == RelationshipKind.employer:
+            past_jobs[expert_id].append(lib.Employment(uscc, start, end))
+        elif kind in held and (end is None or end >= evaluation_date):  # shares and relatives count while held
+            held[kind][expert_id].add(uscc)
+    # Immutable parts many experts have alike are made once and shared: fewer objects to make,
+    # and fewer for the collector to scan while the snapshot lives.
+    jobs: dict[str, tuple[lib.Employment]] = {}  # a current employer alone
+    code_sets: dict[tuple[str, ...], frozenset[str]] = {}
+    none: frozenset[str] = frozenset()
+    experts = []
+    for expert_id, (_, _, region, status, expires, employer) in columns.items():
+        job = jobs.get(employer) or jobs.setdefault(employer, (lib.Employment(employer),))
+        held_codes = tuple(codes[expert_id])
+        experts.append(lib.Expert.unchecked(
+            id=str(expert_id), specialties=code_sets.get(held_codes) or code_sets.setdefault(held_codes, frozenset(held_codes)),
+            region=region, status=_STATUS.get(status, lib.ExpertStatus.dismissed),
+            qualification_expires=expires, employers=(*job, *past_jobs[expert_id]) if expert_id in past_jobs else job,
+            shareholdings=frozenset(shares[expert_id]) if expert_id in shares else none,
+            relative_organisations=frozenset(relatives[expert_id]) if expert_id in relatives else none,
+            unavailable=tuple(absent.get(expert_id, ())), sittings=tuple(sittings.get(expert_id, ())),
+            draws_this_month=drawn_this_month.get(expert_id, 0), supervised_tenders=none,
+        ))
+    return lib.PoolSnapshot.of(experts)
 
 
 async def _history(session: AsyncSession, evaluation_date: date, window_days: int) -> tuple[dict[int, list[lib.Sitting]], dict[int, int]]:

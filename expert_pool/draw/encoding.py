@@ -15,12 +15,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 
-_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True, allow_nan=False)
-canonical_text = _ENCODER.encode  # str; one encoder built once, since building one per call costs more than encoding
+# One encoder built once, since building one per call costs more than encoding. Without the
+# circular-reference check (a dictionary update per array, and a pool snapshot has some
+# 100,000 arrays): the values encoded here are built by this library and never contain
+# themselves, and the output is the same either way.
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True, allow_nan=False, check_circular=False)
 
 
 def canonical_json(value: object) -> bytes:
-    return canonical_text(value).encode()
+    return _ENCODER.encode(value).encode()
 
 
 def sha256_hex(data: bytes) -> str:

@@ -17,8 +17,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 from functools import cached_property
+from operator import attrgetter
 
-from expert_pool.draw.encoding import canonical_text, collector_paused, iso, sha256_hex
+from expert_pool.draw.encoding import canonical_json, collector_paused, iso, sha256_hex
 from expert_pool.draw.errors import InvalidSnapshot
 
 SNAPSHOT_LABEL = "expert-pool-snapshot/v1"
@@ -72,6 +73,19 @@ class Sitting:
         return [self.purchaser_uscc, self.on.isoformat()]
 
 
+# The canonical order of the list-like fields (docs/expert-draw.md §2: null sorts as "").
+def _employment_key(job: Employment) -> tuple[str, str, str]:
+    return job.uscc, iso(job.start) or "", iso(job.end) or ""
+
+
+def _range_key(period: DateRange) -> tuple[date, date]:
+    return period.start, period.end
+
+
+def _sitting_key(sitting: Sitting) -> tuple[str, date]:
+    return sitting.purchaser_uscc, sitting.on
+
+
 def _sorted_tuple(items: Iterable, key) -> tuple:  # type: ignore[no-untyped-def]
     items = tuple(items)
     return items if len(items) < 2 else tuple(sorted(items, key=key))
@@ -105,13 +119,43 @@ class Expert:
         except ValueError:
             raise InvalidSnapshot("snapshot.status", "Expert %(id)s has an unknown status %(status)r",
                                   id=self.id, status=str(self.status)) from None
-        set_(self, "employers", _sorted_tuple(self.employers, lambda e: (e.uscc, iso(e.start) or "", iso(e.end) or "")))
-        set_(self, "unavailable", _sorted_tuple(self.unavailable, lambda r: (r.start, r.end)))
-        set_(self, "sittings", _sorted_tuple(self.sittings, lambda s: (s.purchaser_uscc, s.on)))
+        set_(self, "employers", _sorted_tuple(self.employers, _employment_key))
+        set_(self, "unavailable", _sorted_tuple(self.unavailable, _range_key))
+        set_(self, "sittings", _sorted_tuple(self.sittings, _sitting_key))
         if not self.id or "\0" in self.id:
             raise InvalidSnapshot("snapshot.expert_id", "An expert id is a non-empty string without NUL")
         if self.draws_this_month < 0:
             raise InvalidSnapshot("snapshot.draws_this_month", "Expert %(id)s has a negative draw count", id=self.id)
+
+    @classmethod
+    def unchecked(cls, id: str, specialties: frozenset[str], region: str, status: ExpertStatus,
+                  qualification_expires: date | None, employers: tuple[Employment, ...], shareholdings: frozenset[str],
+                  relative_organisations: frozenset[str], unavailable: tuple[DateRange, ...], sittings: tuple[Sitting, ...],
+                  draws_this_month: int, supervised_tenders: frozenset[str]) -> Expert:
+        """An expert made without the checks and conversions of ``__post_init__``, for values already sure.
+
+        For the platform's own tables, whose types and constraints already give what the checks
+        check: a draw makes some 10,000 experts, and the checks were a third of the time. The
+        caller passes frozensets, tuples and an ``ExpertStatus``, a non-empty id without NUL and
+        a count of zero or more. Only the tuples are put in canonical order here, as in
+        ``__post_init__``, since that order is what keeps the bytes independent of how the rows
+        were read. Anything from outside (a stored snapshot, a test) takes the checked way.
+        """
+        expert = object.__new__(cls)
+        set_ = object.__setattr__
+        set_(expert, "id", id)
+        set_(expert, "specialties", specialties)
+        set_(expert, "region", region)
+        set_(expert, "status", status)
+        set_(expert, "qualification_expires", qualification_expires)
+        set_(expert, "employers", _sorted_tuple(employers, _employment_key))
+        set_(expert, "shareholdings", shareholdings)
+        set_(expert, "relative_organisations", relative_organisations)
+        set_(expert, "unavailable", _sorted_tuple(unavailable, _range_key))
+        set_(expert, "sittings", _sorted_tuple(sittings, _sitting_key))
+        set_(expert, "draws_this_month", draws_this_month)
+        set_(expert, "supervised_tenders", supervised_tenders)
+        return expert
 
     def encoded(self) -> list[object]:
         """The expert's canonical array; the field order is part of the format (docs/expert-draw.md §2)."""
@@ -148,6 +192,9 @@ class Expert:
         )
 
 
+_expert_id = attrgetter("id")
+
+
 @dataclass(frozen=True)
 class PoolSnapshot:
     """The pool, sorted by expert id; build it with ``PoolSnapshot.of(experts)``."""
@@ -158,7 +205,7 @@ class PoolSnapshot:
     @classmethod
     def of(cls, experts: Iterable[Expert]) -> PoolSnapshot:
         with collector_paused():
-            ordered = tuple(sorted(experts, key=lambda e: e.id))
+            ordered = tuple(sorted(experts, key=_expert_id))
         by_id: dict[str, Expert] = {}
         for expert in ordered:
             if expert.id in by_id:
@@ -179,20 +226,17 @@ class PoolSnapshot:
         return self._by_id.get(expert_id)
 
     def canonical_bytes(self) -> bytes:
-        """``canonical_json([SNAPSHOT_LABEL, [expert.encoded(), ...]])``, built row by row.
-
-        The same bytes as encoding the whole list at once, but no list of 100,000 rows is kept
-        alive: holding that many containers sets off full garbage-collector passes that cost
-        four times the encoding itself.
-        """
+        """``canonical_json([SNAPSHOT_LABEL, [expert.encoded(), ...]])``."""
         return self._canonical
 
     @cached_property
     def _canonical(self) -> bytes:
-        # Encoded once: the digest, the stored copy and verification all read these bytes.
+        # Encoded once (the digest, the stored copy and verification all read these bytes), in
+        # one call of the encoder rather than one per row, whose fixed cost outweighed the
+        # encoding. The collector is paused while the rows' lists (some 100,000 for a large
+        # pool) are alive: they would set off passes that cost more than making them.
         with collector_paused():
-            rows = ",".join([canonical_text(expert.encoded()) for expert in self.experts])
-        return f"[{canonical_text(SNAPSHOT_LABEL)},[{rows}]]".encode()
+            return canonical_json([SNAPSHOT_LABEL, list(map(Expert.encoded, self.experts))])
 
     @classmethod
     def from_canonical_bytes(cls, data: bytes) -> PoolSnapshot:

@@ -18,6 +18,7 @@ from procurement.jobs import build_registry
 from procurement.scheduler.framework import sweep
 from tests.browser.conftest import LiveServer, screenshot
 from tests.browser.pages import CONTRAST_JS, sign_in
+from tests.conftest import bearer
 from tests.mall.mall_testlib import build_mall
 
 pytestmark = [pytest.mark.browser, pytest.mark.asyncio(loop_scope="session")]
@@ -177,4 +178,47 @@ async def test_a_mini_competition_with_three_quoting_suppliers(page: Any, live_s
     assert await page.locator(".mall-status.status-awarded").count() == 1
     assert await page.locator("main table").nth(1).locator("tbody tr").count() == 3
     problems += await _checked(page, "mall-competition-awarded")
+    assert not problems, "\n".join(problems)
+
+
+async def test_accepted_goods_go_back_the_supplier_agrees_and_confirms_their_receipt(
+    page: Any, live_server: LiveServer, shop: tuple[Any, Any, Any, dict[str, Any]]
+) -> None:
+    """A return after acceptance (退货), each step on the order page by the side whose step it is."""
+    problems: list[str] = []
+    _, supplier, purchaser, product = shop
+    async with httpx.AsyncClient(base_url=live_server.base_url, timeout=30) as client:
+        buyer, seller = await bearer(client, purchaser), await bearer(client, supplier)
+        placed = await client.post("/api/mall/orders", headers=buyer, json={
+            "items": [{"product_id": product["id"], "quantity": 1}], "delivery_region": "海口市",
+            "delivery_address": "海口市美兰区海府路1号 行政楼201", "contact": "王老师 0898-65000000", "requested_date": "2026-01-20"})
+        assert placed.status_code == 201, placed.text
+        order = placed.json()[0]
+        assert (await client.post(f"/api/mall/orders/{order['id']}/confirm", headers=seller)).status_code == 200
+        assert (await client.post(f"/api/mall/orders/{order['id']}/ship", headers=seller, json={"delivery_note": "顺丰 SF0000000001"})).status_code == 200
+        accepted = await client.post(f"/api/mall/orders/{order['id']}/acceptance", headers=buyer, json={
+            "items": [{"item_id": order["items"][0]["id"], "accepted_quantity": 1}], "note": "逐项核对"})
+        assert accepted.status_code == 200, accepted.text
+    item_id = order["items"][0]["id"]
+
+    async def step(user: Any, action: str, fills: dict[str, str] | None = None) -> None:
+        await page.context.clear_cookies()
+        await sign_in(page, user)
+        await page.goto(f"/mall/orders/{order['id']}")
+        form = page.locator("main form").filter(has=page.locator(f"input[name=action][value={action}]"))
+        for name, value in (fills or {}).items():
+            await form.locator(f"[name={name}]").fill(value)
+        await _press(page, form)
+
+    await step(purchaser, "return", {f"return_{item_id}": "1", "reason": "使用中发现电源故障，与技术参数不符"})
+    assert await page.locator("#returns + table .mall-status.status-requested").count() == 1
+    problems += await _checked(page, "mall-return-requested")
+    await step(supplier, "return_agree")
+    await step(purchaser, "return_send", {"shipping_note": "顺丰 SF0000000002 寄回"})
+    await step(supplier, "return_receive")
+    assert await page.locator(".mall-status.status-returned").count() >= 1
+    problems += await _checked(page, "mall-return-received")
+    async with httpx.AsyncClient(base_url=live_server.base_url, timeout=30) as client:
+        detail = (await client.get(f"/api/mall/orders/{order['id']}", headers=await bearer(client, purchaser))).json()
+    assert detail["status"] == "returned" and detail["returns"][0]["status"] == "received"
     assert not problems, "\n".join(problems)

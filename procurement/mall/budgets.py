@@ -125,14 +125,6 @@ async def budgets(session: AsyncSession, actor: Actor, *, year: int | None = Non
     return [(b, name) for b, name in (await session.execute(query.order_by(Budget.year.desc(), Organisation.name).limit(500))).all()]
 
 
-async def budget_id(session: AsyncSession, organisation_id: int, year: int) -> int:
-    """The id of the unit's budget for the year, read without a lock (``reserve`` tests the amount)."""
-    found = (await session.execute(select(Budget.id).where(Budget.organisation_id == organisation_id, Budget.year == year))).scalar_one_or_none()
-    if found is None:
-        raise Conflict(NO_BUDGET, year=year)
-    return found
-
-
 async def reserve(session: AsyncSession, organisation_id: int, year: int, amount_fen: int) -> int:
     """Commit an amount against the unit's budget for the year, in one conditional UPDATE; returns the budget's id.
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import Select, String, and_, cast, delete, func, or_, select
+from sqlalchemy import Select, String, and_, cast, delete, exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -34,6 +34,7 @@ from procurement.mall import budgets, catalogue, sanctions
 from procurement.mall.models import Category, Product, ProductRegion
 from procurement.mall.order_models import (
     BOUGHT_STATUSES,
+    Budget,
     CartItem,
     Order,
     OrderItem,
@@ -68,14 +69,12 @@ async def place(session: AsyncSession, platform: Platform, actor: Actor, data: O
     quantities: dict[int, int] = defaultdict(int)
     for line in data.items:
         quantities[line.product_id] += line.quantity
-    products = await _products(session, platform, sorted(quantities))
     now = platform.clock.now()
     today = sanctions.beijing_today(platform)
-    await _suppliers_may_sell(session, platform, {p.supplier_organisation_id for p in products})
-    for product in products:  # refused early with the reason; the stock UPDATE below tests sale and price again
-        await catalogue.product_for_sale(session, platform, product.id)  # type: ignore[arg-type]
-        await _deliverable(session, product, data, today)
-    rules = budgets.rules_for(platform.settings, await _region(session, actor.organisation_id))
+    products = await _checked_products(session, platform, sorted(quantities), data, today)
+    year = budgets.budget_year(now)
+    region, budget_id = await _unit(session, actor.organisation_id, year)
+    rules = budgets.rules_for(platform.settings, region)
     by_supplier: dict[int, list[Product]] = defaultdict(list)
     for product in products:
         by_supplier[product.supplier_organisation_id].append(product)
@@ -86,8 +85,8 @@ async def place(session: AsyncSession, platform: Platform, actor: Actor, data: O
                 "an order of %(total)s yuan reaches the direct-purchase limit of %(limit)s yuan: post a mini-competition (竞价) instead",
                 total=f"{total / FEN_PER_YUAN:.2f}", limit=f"{rules.direct_threshold_fen / FEN_PER_YUAN:.2f}",
             )
-    year = budgets.budget_year(now)
-    budget_id = await budgets.budget_id(session, actor.organisation_id, year)
+    if budget_id is None:
+        raise Conflict(budgets.NO_BUDGET, year=year)
     placed = []
     for supplier_id, lines in sorted(by_supplier.items()):
         items = [_item(p, quantities[p.id]) for p in lines]  # type: ignore[index]
@@ -106,37 +105,51 @@ async def _by_key(session: AsyncSession, organisation_id: int, key: str) -> list
     return list((await session.execute(query)).scalars())
 
 
-async def _products(session: AsyncSession, platform: Platform, ids: list[int]) -> list[Product]:
-    found = {p.id: p for p in (await session.execute(select(Product).where(Product.id.in_(ids)))).scalars()}
+async def _checked_products(session: AsyncSession, platform: Platform, ids: list[int], data: OrderIn, today: date) -> list[Product]:
+    """The products ordered, each refused with its reason unless it can be bought and delivered.
+
+    One query reads each product with whether it is on sale now and delivered to the region
+    (checkout runs under load: each statement costs more than its work); the supplier's credit
+    check is kept for every order. Only a product not on sale costs more queries, to say why.
+    The stock UPDATE at the end tests sale and price again, under the row lock.
+    """
+    delivered = exists().where(ProductRegion.product_id == Product.id, ProductRegion.region == data.delivery_region)
+    on_sale = catalogue.on_sale_clause(platform.clock.now(), today)
+    query = select(Product, on_sale.label("on_sale"), delivered.label("delivered")).where(Product.id.in_(ids))
+    found = {p.id: (p, bool(sale), bool(there)) for p, sale, there in (await session.execute(query)).all()}
     for index, product_id in enumerate(ids):
         if product_id not in found:
             raise InvalidInput.for_field(f"body.items[{index}].product_id", N_("there is no product %(id)s"), id=product_id)
-    return [found[i] for i in ids]
-
-
-async def _suppliers_may_sell(session: AsyncSession, platform: Platform, supplier_ids: set[int]) -> None:
-    """The credit check on every order: a sanctioned or blacklisted supplier's product is refused, naming why."""
-    for supplier_id in sorted(supplier_ids):
-        await sanctions.require_not_sanctioned(session, platform, supplier_id)
+    for supplier_id in sorted({p.supplier_organisation_id for p, _, _ in found.values()}):
         await credit.require_clear_kept(session, platform, "mall_order", organisation_ids=[supplier_id], subject_type="mall_order", subject_id="new")
+    products = []
+    for product_id in ids:
+        product, for_sale, there = found[product_id]
+        if not for_sale:  # a sanction names its reason; else the catalogue's own refusal
+            await sanctions.require_not_sanctioned(session, platform, product.supplier_organisation_id)
+            await catalogue.product_for_sale(session, platform, product_id)
+        if not there:
+            raise InvalidInput.for_field(
+                "body.delivery_region", N_("%(name)s is not delivered to %(region)s"), name=product.name, region=data.delivery_region,
+            )
+        earliest = today + timedelta(days=product.lead_time_days)
+        if data.requested_date < earliest:
+            raise InvalidInput.for_field(
+                "body.requested_date", N_("%(name)s needs %(days)s days: the earliest date is %(date)s"),
+                name=product.name, days=product.lead_time_days, date=earliest.isoformat(),
+            )
+        products.append(product)
+    return products
 
 
-async def _deliverable(session: AsyncSession, product: Product, data: OrderIn, today: date) -> None:
-    regions = set((await session.execute(select(ProductRegion.region).where(ProductRegion.product_id == product.id))).scalars())
-    if data.delivery_region not in regions:
-        raise InvalidInput.for_field(
-            "body.delivery_region", N_("%(name)s is not delivered to %(region)s"), name=product.name, region=data.delivery_region,
-        )
-    earliest = today + timedelta(days=product.lead_time_days)
-    if data.requested_date < earliest:
-        raise InvalidInput.for_field(
-            "body.requested_date", N_("%(name)s needs %(days)s days: the earliest date is %(date)s"),
-            name=product.name, days=product.lead_time_days, date=earliest.isoformat(),
-        )
-
-
-async def _region(session: AsyncSession, organisation_id: int) -> str:
-    return (await session.execute(select(Organisation.region).where(Organisation.id == organisation_id))).scalar_one()
+async def _unit(session: AsyncSession, organisation_id: int, year: int) -> tuple[str, int | None]:
+    """The purchasing unit's region (its purchase limits) and its budget for the year, if it has one."""
+    query = (
+        select(Organisation.region, Budget.id).outerjoin(Budget, and_(Budget.organisation_id == Organisation.id, Budget.year == year))
+        .where(Organisation.id == organisation_id)
+    )
+    region, budget_id = (await session.execute(query)).one()
+    return region, budget_id
 
 
 def _item(product: Product, quantity: int) -> OrderItem:

@@ -4,26 +4,26 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post, put
-from litestar.params import Parameter
+from litestar.params import PathParameter
 from pydantic import BaseModel, Field
 
 from bidding import opening, opening_room, service
 from bidding.models import Bid, BidUpload, BidUploadPart, Opening, OpeningResponse
 from procurement.errors import Conflict
 from procurement.identity.models import Role
-from procurement.tenders.controllers import TenderId
+from procurement.tenders.controllers import TenderIdPath
 from procurement.web import client
 from procurement.web.deps import MAX_ID, CurrentActor, DbSession, PlatformDep
 from procurement.web.guards import requires_login, requires_roles
 
 SUPPLIERS = requires_roles(Role.supplier)
-LotNumber = Parameter(ge=1, le=10_000, description="the lot's number within the tender")
-UploadId = Parameter(pattern=r"^[0-9a-f]{32}$", description="the upload's id, as returned when it was started")
-PartNumber = Parameter(ge=1, le=service.MAX_PARTS, description="the part's number, from 1, in envelope order")
-BidId = Parameter(ge=1, le=MAX_ID, description="the bid's id")
+LotNumber = Annotated[int, PathParameter(ge=1, le=10_000, description="the lot's number within the tender")]
+UploadId = Annotated[str, PathParameter(pattern=r"^[0-9a-f]{32}$", description="the upload's id, as returned when it was started")]
+PartNumber = Annotated[int, PathParameter(ge=1, le=service.MAX_PARTS, description="the part's number, from 1, in envelope order")]
+BidId = Annotated[int, PathParameter(ge=1, le=MAX_ID, description="the bid's id")]
 
 
 class UploadIn(BaseModel):
@@ -99,7 +99,7 @@ class BidController(Controller):
         status_code=201,
     )
     async def start(self, request: Request, data: UploadIn, session: DbSession, platform: PlatformDep, actor: CurrentActor,
-                    tender_id: int = TenderId, lot_number: int = LotNumber) -> UploadOut:
+                    tender_id: TenderIdPath, lot_number: LotNumber) -> UploadOut:
         upload = await service.start_upload(session, platform, actor, service.UploadStart(tender_id, lot_number, data.bid_version, data.size),
                                             client_ip=client.address(request, platform.settings.trusted_proxies),
                                             client_fingerprint=client.fingerprint(request))
@@ -112,13 +112,13 @@ class BidController(Controller):
         "part acknowledged. Cookie sessions send the CSRF token in `X-CSRF-Token`.",
         request_max_body_size=None,  # bounded by the upload's announced size instead
     )
-    async def part(self, request: Request, platform: PlatformDep, actor: CurrentActor, upload_id: str = UploadId,
-                   number: int = PartNumber) -> PartOut:
+    async def part(self, request: Request, platform: PlatformDep, actor: CurrentActor, upload_id: UploadId,
+                   number: PartNumber) -> PartOut:
         part = await service.put_part(platform, actor, upload_id, number, request.stream())
         return PartOut(number=part.number, size=part.size, sha256=part.sha256)
 
     @get("/api/bid-uploads/{upload_id:str}", summary="An upload in progress: the parts received (to resume)")
-    async def progress(self, session: DbSession, actor: CurrentActor, upload_id: str = UploadId) -> UploadOut:
+    async def progress(self, session: DbSession, actor: CurrentActor, upload_id: UploadId) -> UploadOut:
         upload = await service.upload_of(session, actor, upload_id)
         return upload_out(upload, await service.parts_of(session, upload_id))
 
@@ -131,16 +131,16 @@ class BidController(Controller):
         "signed at the same moment.",
         status_code=201,
     )
-    async def complete(self, data: CompleteIn, platform: PlatformDep, actor: CurrentActor, upload_id: str = UploadId) -> BidOut:
+    async def complete(self, data: CompleteIn, platform: PlatformDep, actor: CurrentActor, upload_id: UploadId) -> BidOut:
         return bid_out(await service.complete(platform, actor, upload_id, data.signature))
 
     @get("/api/tenders/{tender_id:int}/bids/mine", summary="The caller's organisation's bids on a tender, every version, with receipts")
-    async def mine(self, session: DbSession, actor: CurrentActor, tender_id: int = TenderId) -> MyBids:
+    async def mine(self, session: DbSession, actor: CurrentActor, tender_id: TenderIdPath) -> MyBids:
         bids = await service.bids_of_organisation(session, actor, tender_id)
         return MyBids(bids=[bid_out(b) for b in bids], next_versions=await service.next_versions(session, actor, tender_id))
 
     @post("/api/bids/{bid_id:int}/withdraw", summary="Withdraw the current bid before the deadline", status_code=200)
-    async def withdraw(self, session: DbSession, platform: PlatformDep, actor: CurrentActor, bid_id: int = BidId) -> BidOut:
+    async def withdraw(self, session: DbSession, platform: PlatformDep, actor: CurrentActor, bid_id: BidId) -> BidOut:
         return bid_out(await service.withdraw(session, platform, actor, bid_id))
 
 
@@ -191,47 +191,47 @@ class OpeningController(Controller):
 
     @post("/api/tenders/{tender_id:int}/opening", summary="Start the remote opening (operator)", guards=[requires_roles(Role.operator)],
           status_code=201)
-    async def start(self, data: OpeningIn, session: DbSession, platform: PlatformDep, actor: CurrentActor, tender_id: int = TenderId) -> OpeningOut:
+    async def start(self, data: OpeningIn, session: DbSession, platform: PlatformDep, actor: CurrentActor, tender_id: TenderIdPath) -> OpeningOut:
         started = await opening.start(session, platform, actor, tender_id, data.release_minutes)
         return await self._out(session, started)
 
     @post("/api/tenders/{tender_id:int}/opening/close", summary="Close the opening before the window ends (operator)",
           guards=[requires_roles(Role.operator)], status_code=200)
-    async def close(self, session: DbSession, platform: PlatformDep, actor: CurrentActor, tender_id: int = TenderId) -> OpeningOut:
+    async def close(self, session: DbSession, platform: PlatformDep, actor: CurrentActor, tender_id: TenderIdPath) -> OpeningOut:
         if not await opening.close(session, platform, tender_id, actor=actor):
             raise Conflict("there is no opening in progress for this tender")
         return await self._out(session, await opening.get(session, tender_id))
 
     @get("/api/tenders/{tender_id:int}/opening", summary="The opening's progress: who has released", guards=[requires_login])
-    async def show(self, session: DbSession, actor: CurrentActor, tender_id: int = TenderId) -> OpeningOut:
+    async def show(self, session: DbSession, actor: CurrentActor, tender_id: TenderIdPath) -> OpeningOut:
         return await self._out(session, await opening.get(session, tender_id))
 
     @post("/api/bids/{bid_id:int}/release", summary="Release a bid's content key at the opening (the bidder)", guards=[SUPPLIERS],
           status_code=200)
-    async def release(self, data: ReleaseIn, platform: PlatformDep, actor: CurrentActor, bid_id: int = BidId) -> BidOut:
+    async def release(self, data: ReleaseIn, platform: PlatformDep, actor: CurrentActor, bid_id: BidId) -> BidOut:
         return bid_out(await opening.release(platform, actor, bid_id, data.content_key))
 
     @post("/api/tenders/{tender_id:int}/opening/presence", summary="Enter the opening room (a bidder)", guards=[SUPPLIERS],
           status_code=200)
-    async def join(self, session: DbSession, platform: PlatformDep, actor: CurrentActor, tender_id: int = TenderId) -> OpeningOut:
+    async def join(self, session: DbSession, platform: PlatformDep, actor: CurrentActor, tender_id: TenderIdPath) -> OpeningOut:
         await opening_room.join(session, platform, actor, tender_id)
         return await self._out(session, await opening.get(session, tender_id))
 
     @post("/api/tenders/{tender_id:int}/opening/responses", summary="Confirm the opening record, or object to it (a bidder)",
           guards=[SUPPLIERS], status_code=201)
     async def respond(self, data: ResponseIn, session: DbSession, platform: PlatformDep, actor: CurrentActor,
-                      tender_id: int = TenderId) -> ResponseOut:
+                      tender_id: TenderIdPath) -> ResponseOut:
         return response_out(await opening_room.respond(session, platform, actor, tender_id, data.kind, data.text))
 
     @get("/api/tenders/{tender_id:int}/opening/responses", summary="Confirmations and objections, with their answers",
          guards=[requires_login])
-    async def responses(self, session: DbSession, actor: CurrentActor, tender_id: int = TenderId) -> list[ResponseOut]:
+    async def responses(self, session: DbSession, actor: CurrentActor, tender_id: TenderIdPath) -> list[ResponseOut]:
         return [response_out(r) for r in await opening_room.responses(session, actor, tender_id)]
 
     @post("/api/opening-responses/{response_id:int}/answer", summary="Answer an objection to the opening",
           guards=[requires_roles(Role.purchaser, Role.agency, Role.operator)], status_code=200)
     async def answer(self, data: AnswerIn, session: DbSession, platform: PlatformDep, actor: CurrentActor,
-                     response_id: int = Parameter(ge=1, le=MAX_ID)) -> ResponseOut:
+                     response_id: Annotated[int, PathParameter(ge=1, le=MAX_ID)]) -> ResponseOut:
         return response_out(await opening_room.answer(session, platform, actor, response_id, data.answer))
 
     @staticmethod

@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 from bidding import opening_key
 from bidding.opening_key_models import OpeningKeyShare, TenderOpeningKey
 from procurement.identity.models import Role
-from procurement.tenders.controllers import TenderId
+from procurement.tenders.controllers import TenderIdPath
 from procurement.web.deps import (
     MAX_ID,
     CurrentActor,
@@ -85,16 +85,16 @@ class OpeningKeyController(Controller):
         status_code=201,
     )
     async def create(self, data: OpeningKeyIn, session: DbSession, platform: PlatformDep, actor: CurrentActor,
-                     tender_id: int = TenderId) -> OpeningKeyOut:
+                     tender_id: TenderIdPath) -> OpeningKeyOut:
         await opening_key.create(session, platform, actor, tender_id, data.custodians, data.threshold)
         return _key_out(*await opening_key.public_view(session, actor, tender_id))
 
     @get("/api/tenders/{tender_id:int}/opening-key", summary="The tender's opening key: the public key bidders seal to, k, n and the custodians")
-    async def show(self, session: DbSession, optional_actor: OptionalActor, tender_id: int = TenderId) -> OpeningKeyOut:
+    async def show(self, session: DbSession, optional_actor: OptionalActor, tender_id: TenderIdPath) -> OpeningKeyOut:
         return _key_out(*await opening_key.public_view(session, optional_actor, tender_id))
 
     @get("/api/tenders/{tender_id:int}/opening-key/shares/mine", summary="The caller's wrapped share, to unwrap on its own machine (custodians)", guards=[requires_login])
-    async def mine(self, session: DbSession, actor: CurrentActor, tender_id: int = TenderId) -> ShareOut:
+    async def mine(self, session: DbSession, actor: CurrentActor, tender_id: TenderIdPath) -> ShareOut:
         return _share_out(await opening_key.my_share(session, actor, tender_id))
 
     @post(
@@ -103,5 +103,5 @@ class OpeningKeyController(Controller):
         "key is rebuilt in memory and checked against the public key; it opens, at the opening's close, the bids their bidders "
         "did not release. It is never stored.",
     )
-    async def release(self, data: ShareIn, session: DbSession, platform: PlatformDep, actor: CurrentActor, tender_id: int = TenderId) -> ShareOut:
+    async def release(self, data: ShareIn, session: DbSession, platform: PlatformDep, actor: CurrentActor, tender_id: TenderIdPath) -> ShareOut:
         return _share_out(await opening_key.release_share(session, platform, actor, tender_id, data.share))

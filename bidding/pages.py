@@ -25,7 +25,7 @@ from procurement.identity.models import Role
 from procurement.platform import Platform
 from procurement.tenders import notices
 from procurement.tenders import service as tenders
-from procurement.tenders.controllers import TenderId
+from procurement.tenders.controllers import TenderIdPath
 from procurement.tenders.document_models import DocumentObtained
 from procurement.tenders.models import NoticeKind, Tender, TenderStatus
 from procurement.tenders.pages import STATUS_LABELS, is_supplier, label, yuan
@@ -121,11 +121,11 @@ class BidPages(Controller):
     @get("/tenders/{tender_id:int}/bid", summary="A supplier's bid page: keys, seal and submit in the browser, receipts, withdraw",
          guards=[requires_roles(Role.supplier)])
     async def bid(self, request: Request, session: DbSession, platform: PlatformDep, actor: CurrentActor,
-                  tender_id: int = TenderId) -> Template:
+                  tender_id: TenderIdPath) -> Template:
         return await _bid_page(request, session, platform, actor, tender_id)
 
     @get("/tenders/{tender_id:int}/opening", summary="The opening room: the operator starts and closes it, bidders release their keys",
          guards=[requires_login])
     async def opening(self, request: Request, session: DbSession, platform: PlatformDep, actor: CurrentActor,
-                      tender_id: int = TenderId) -> Template:
+                      tender_id: TenderIdPath) -> Template:
         return await _opening_page(request, session, platform, actor, tender_id)

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 
 from litestar import Controller, get, post
-from litestar.params import Parameter
+from litestar.params import PathParameter
 from pydantic import BaseModel, Field
 
 from bidding import security as service
 from bidding.security_models import SecurityForm, SecurityStatus
 from procurement.identity.models import Role
-from procurement.tenders.controllers import TenderId
+from procurement.tenders.controllers import TenderIdPath
 from procurement.tenders.money import to_yuan
 from procurement.web.deps import MAX_ID, CurrentActor, DbSession, PlatformDep
 from procurement.web.guards import requires_roles
@@ -22,8 +22,8 @@ VIEWERS = requires_roles(Role.supplier, Role.purchaser, Role.agency, Role.superv
 # The trading centre (it keeps the security accounts) and, once bidding closed, the runner: see security.may_decide.
 RUNNERS = requires_roles(Role.purchaser, Role.agency, Role.operator)
 SUPPLIERS = requires_roles(Role.supplier)
-LotNumber = Parameter(ge=1, le=10_000, description="the lot's number within the tender")
-SecurityId = Parameter(ge=1, le=MAX_ID, description="the bid security's id")
+LotNumber = Annotated[int, PathParameter(ge=1, le=10_000, description="the lot's number within the tender")]
+SecurityId = Annotated[int, PathParameter(ge=1, le=MAX_ID, description="the bid security's id")]
 
 
 class PaymentIn(BaseModel):
@@ -117,7 +117,7 @@ class BidSecurityController(Controller):
          summary="Bid securities of a tender: amount due per lot, payments, confirmation, refund due date and state",
          description="A supplier sees its own organisation's; the runner (and its purchaser), supervisors and the trading centre "
          "see every payer's. Before the deadline this tells the runner who paid a security, never who bid.")
-    async def overview(self, session: DbSession, platform: PlatformDep, actor: CurrentActor, tender_id: int = TenderId) -> TenderSecuritiesOut:
+    async def overview(self, session: DbSession, platform: PlatformDep, actor: CurrentActor, tender_id: TenderIdPath) -> TenderSecuritiesOut:
         listing = await service.overview(session, platform, actor, tender_id)
         return TenderSecuritiesOut(
             tender_id=tender_id, track=listing.tender.track, every_payer=listing.sees_all,
@@ -129,22 +129,22 @@ class BidSecurityController(Controller):
           summary="Record the organisation's bid security payment or guarantee for a lot",
           description="Before the deadline. The amount must be at least the lot's amount due; government procurement refuses "
           "cash (政府采购法实施条例 第三十三条). The runner then confirms or rejects it.")
-    async def record(self, data: PaymentIn, session: DbSession, platform: PlatformDep, actor: CurrentActor, tender_id: int = TenderId,
-                     lot_number: int = LotNumber) -> SecurityOut:
+    async def record(self, data: PaymentIn, session: DbSession, platform: PlatformDep, actor: CurrentActor, tender_id: TenderIdPath,
+                     lot_number: LotNumber) -> SecurityOut:
         security = await service.record_payment(session, platform, actor, tender_id, lot_number, service.PaymentIn(
             SecurityForm(data.form), data.amount, data.payer_account_name, data.bank_reference))
         return await _one(session, platform, actor, security.id)  # type: ignore[arg-type]
 
     @post("/api/bid-securities/{security_id:int}/confirm", guards=[RUNNERS], status_code=200,
           summary="Confirm a recorded bid security (the organisation running the tender)")
-    async def confirm(self, session: DbSession, platform: PlatformDep, actor: CurrentActor, security_id: int = SecurityId) -> SecurityOut:
+    async def confirm(self, session: DbSession, platform: PlatformDep, actor: CurrentActor, security_id: SecurityId) -> SecurityOut:
         await service.confirm(session, platform, actor, security_id)
         return await _one(session, platform, actor, security_id)
 
     @post("/api/bid-securities/{security_id:int}/reject", guards=[RUNNERS], status_code=200,
           summary="Reject a recorded bid security, with the reason (the organisation running the tender)")
     async def reject(self, data: RejectIn, session: DbSession, platform: PlatformDep, actor: CurrentActor,
-                     security_id: int = SecurityId) -> SecurityOut:
+                     security_id: SecurityId) -> SecurityOut:
         await service.reject(session, platform, actor, security_id, data.reason)
         return await _one(session, platform, actor, security_id)
 
@@ -153,6 +153,6 @@ class BidSecurityController(Controller):
           description="Only once a refund is due (withdrawal, failure, termination, award or contract); a refund after the due "
           "date is recorded as late.")
     async def refund(self, data: RefundIn, session: DbSession, platform: PlatformDep, actor: CurrentActor,
-                     security_id: int = SecurityId) -> SecurityOut:
+                     security_id: SecurityId) -> SecurityOut:
         await service.refund(session, platform, actor, security_id, data.refunded_on, data.bank_reference)
         return await _one(session, platform, actor, security_id)

@@ -28,7 +28,7 @@ from bidding.security_models import SecurityForm
 from procurement.actor import Actor
 from procurement.errors import N_, Conflict, DomainError, InvalidInput, NotFound
 from procurement.platform import Platform
-from procurement.tenders.controllers import TenderId
+from procurement.tenders.controllers import TenderIdPath
 from procurement.tenders.manage_pages import FORM_AGAIN, errors_of
 from procurement.tenders.money import to_yuan
 from procurement.web.deps import CurrentActor, DbSession, PlatformDep
@@ -92,7 +92,7 @@ class BidSecurityPages(Controller):
 
     @get("/tenders/{tender_id:int}/bid-security", guards=[VIEWERS],
          summary="A tender's bid securities: record a payment (supplier); confirm, reject, refund (the runner)")
-    async def show(self, request: Request, session: DbSession, platform: PlatformDep, actor: CurrentActor, tender_id: int = TenderId,
+    async def show(self, request: Request, session: DbSession, platform: PlatformDep, actor: CurrentActor, tender_id: TenderIdPath,
                    done: str = "") -> Template:
         return await _render(request, session, platform, actor, tender_id, done=done[:20])
 
@@ -105,7 +105,7 @@ class BidSecurityPages(Controller):
     @post("/tenders/{tender_id:int}/bid-security/lots/{lot_number:int}", guards=[SUPPLIERS], status_code=303, responses=FORM_AGAIN,
           summary="Record the organisation's bid security for a lot, from the form")
     async def pay(self, request: Request, data: Form, session: DbSession, platform: PlatformDep, actor: CurrentActor,
-                  tender_id: int = TenderId, lot_number: int = LotNumber) -> Any:
+                  tender_id: TenderIdPath, lot_number: LotNumber) -> Any:
         values = {name: form_text(data, name) for name in ("form", "amount", "payer_account_name", "bank_reference")}
         try:
             try:
@@ -145,18 +145,18 @@ class BidSecurityPages(Controller):
 
     @post("/tenders/{tender_id:int}/bid-security/{security_id:int}/confirm", guards=[RUNNERS], status_code=303, responses=FORM_AGAIN,
           summary="Confirm a bid security from the page (the organisation running the tender)")
-    async def confirm(self, request: Request, session: DbSession, platform: PlatformDep, actor: CurrentActor, tender_id: int = TenderId,
-                      security_id: int = SecurityId) -> Any:
+    async def confirm(self, request: Request, session: DbSession, platform: PlatformDep, actor: CurrentActor, tender_id: TenderIdPath,
+                      security_id: SecurityId) -> Any:
         return await self._decide(request, session, platform, actor, tender_id, security_id, "confirm", {})
 
     @post("/tenders/{tender_id:int}/bid-security/{security_id:int}/reject", guards=[RUNNERS], status_code=303, responses=FORM_AGAIN,
           summary="Reject a bid security with the reason, from the page")
     async def reject(self, request: Request, data: Form, session: DbSession, platform: PlatformDep, actor: CurrentActor,
-                     tender_id: int = TenderId, security_id: int = SecurityId) -> Any:
+                     tender_id: TenderIdPath, security_id: SecurityId) -> Any:
         return await self._decide(request, session, platform, actor, tender_id, security_id, "reject", data)
 
     @post("/tenders/{tender_id:int}/bid-security/{security_id:int}/refund", guards=[RUNNERS], status_code=303, responses=FORM_AGAIN,
           summary="Record a bid security's refund from the page: the date and the transfer's reference")
     async def refund(self, request: Request, data: Form, session: DbSession, platform: PlatformDep, actor: CurrentActor,
-                     tender_id: int = TenderId, security_id: int = SecurityId) -> Any:
+                     tender_id: TenderIdPath, security_id: SecurityId) -> Any:
         return await self._decide(request, session, platform, actor, tender_id, security_id, "refund", data)

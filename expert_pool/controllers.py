@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from litestar import Controller, Request, Response, get, post, put
-from litestar.params import Parameter
+from litestar.params import PathParameter, QueryParameter
 
 from expert_pool import csv_io, schemas, service
 from expert_pool.models import ExpertStatus, Specialty
@@ -14,7 +16,7 @@ from procurement.web.guards import requires_login, requires_roles
 OPERATORS = requires_roles(Role.operator)
 POOL_READERS = requires_roles(Role.operator, Role.supervisor)
 EXPERTS = requires_roles(Role.expert)
-ExpertId = Parameter(ge=1, le=MAX_ID, description="the expert's id")
+ExpertId = Annotated[int, PathParameter(ge=1, le=MAX_ID, description="the expert's id")]
 
 
 def _specialty_out(s: Specialty) -> schemas.SpecialtyOut:
@@ -45,8 +47,8 @@ class ExpertPoolController(Controller):
     @get("/experts", summary="Find experts (operators, supervisors); national IDs are masked except for supervisors", guards=[POOL_READERS])
     async def find(
         self, session: DbSession, actor: CurrentActor,
-        specialty: str | None = Parameter(default=None, pattern=schemas.SPECIALTY_CODE, description="this code or any under it"),
-        region: str | None = Parameter(default=None, pattern=r"^[0-9]{6}$"),
+        specialty: Annotated[str | None, QueryParameter(pattern=schemas.SPECIALTY_CODE, description="this code or any under it")] = None,
+        region: Annotated[str | None, QueryParameter(pattern=r"^[0-9]{6}$")] = None,
         status: ExpertStatus | None = None,
     ) -> list[schemas.ExpertOut]:
         found = await service.search(session, specialty=specialty, region=region, status=status)
@@ -55,8 +57,8 @@ class ExpertPoolController(Controller):
     @get("/experts.csv", summary="The pool as CSV (operators, supervisors); national IDs whole only for supervisors", guards=[POOL_READERS])
     async def export_csv(
         self, session: DbSession, actor: CurrentActor,
-        specialty: str | None = Parameter(default=None, pattern=schemas.SPECIALTY_CODE),
-        region: str | None = Parameter(default=None, pattern=r"^[0-9]{6}$"),
+        specialty: Annotated[str | None, QueryParameter(pattern=schemas.SPECIALTY_CODE)] = None,
+        region: Annotated[str | None, QueryParameter(pattern=r"^[0-9]{6}$")] = None,
         status: ExpertStatus | None = None,
     ) -> Response[str]:
         found = await service.search(session, specialty=specialty, region=region, status=status)
@@ -75,6 +77,6 @@ class ExpertPoolController(Controller):
         return (await service.outputs(session, [expert], whole_ids=True))[0]
 
     @get("/experts/{expert_id:int}", summary="One expert (operators, supervisors); national ID masked except for supervisors", guards=[POOL_READERS])
-    async def one(self, session: DbSession, actor: CurrentActor, expert_id: int = ExpertId) -> schemas.ExpertOut:
+    async def one(self, session: DbSession, actor: CurrentActor, expert_id: ExpertId) -> schemas.ExpertOut:
         expert = await service.get(session, expert_id)
         return (await service.outputs(session, [expert], whole_ids=service.sees_whole_ids(actor)))[0]

@@ -15,20 +15,21 @@ from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
 from litestar.enums import RequestEncodingType
-from litestar.params import Body, Parameter
+from litestar.params import Body, QueryParameter
 from litestar.response import Redirect, Template
 from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from expert_pool import draws, service
-from expert_pool.draw_controllers import OWNERS, SUPERVISORS, DrawId, TenderId
+from expert_pool.draw_controllers import OWNERS, SUPERVISORS, DrawId
 from expert_pool.draw_models import ExpertDraw
 from expert_pool.models import Expert
 from procurement.actor import Actor
 from procurement.errors import N_, Conflict, InvalidInput
 from procurement.i18n import gettext
 from procurement.tenders import service as tenders
+from procurement.tenders.controllers import TenderIdPath
 from procurement.tenders.manage_pages import FORM_AGAIN, errors_of
 from procurement.tenders.models import Tender
 from procurement.tenders.pages import STATUS_LABELS, label
@@ -185,15 +186,15 @@ class DrawRequestPages(Controller):
 
     @get("/tenders/{tender_id:int}/draws/new",
          summary="Request the expert draw for a tender, and the draws made so far as counts (the organisation running the tender)")
-    async def form(self, request: Request, session: DbSession, actor: CurrentActor, tender_id: int = TenderId,
-                   done: str = Parameter(default="", pattern="^(|drawn)$")) -> Template:
+    async def form(self, request: Request, session: DbSession, actor: CurrentActor, tender_id: TenderIdPath,
+                   done: Annotated[str, QueryParameter(pattern="^(|drawn)$")] = "") -> Template:
         tender = await tenders.managed_tender(session, actor, tender_id)
         return await _request_page(request, session, actor, tender, done=done)
 
     @post("/tenders/{tender_id:int}/draws/new", status_code=303, responses=FORM_AGAIN,
           summary="Draw the evaluation committee from the form (as POST /api/tenders/{tender_id}/draws)")
     async def draw(self, request: Request, data: Form, session: DbSession, platform: PlatformDep, actor: CurrentActor,
-                   tender_id: int = TenderId) -> Any:
+                   tender_id: TenderIdPath) -> Any:
         tender = await tenders.managed_tender(session, actor, tender_id)
         form = _read_form(data)
         body, row_of, errors = _to_body(form)
@@ -246,7 +247,7 @@ class DrawMonitorPages(Controller):
 
     @get("/supervision/draws", summary="The draw monitor: every expert draw, with counts and whether its seed is revealed (supervisors)")
     async def monitor(self, request: Request, session: DbSession,
-                      page_number: int = Parameter(query="page", default=1, ge=1, le=100_000)) -> Template:
+                      page_number: Annotated[int, QueryParameter(name="page", ge=1, le=100_000)] = 1) -> Template:
         total = (await session.execute(select(func.count()).select_from(ExpertDraw))).scalar_one()
         found = (await session.execute(
             select(ExpertDraw, Tender.code, Tender.title).join(Tender, Tender.id == ExpertDraw.tender_id)  # type: ignore[arg-type]
@@ -259,13 +260,13 @@ class DrawMonitorPages(Controller):
 
     @get("/supervision/draws/{draw_id:int}",
          summary="One draw for supervisors: committee, reserves, replacements, exclusions with reasons, commitment, verification")
-    async def one(self, request: Request, session: DbSession, actor: CurrentActor, draw_id: int = DrawId,
-                  done: str = Parameter(default="", pattern="^(|revealed)$")) -> Template:
+    async def one(self, request: Request, session: DbSession, actor: CurrentActor, draw_id: DrawId,
+                  done: Annotated[str, QueryParameter(pattern="^(|revealed)$")] = "") -> Template:
         return await _monitor_page(request, session, actor, draw_id, done=done)
 
     @post("/supervision/draws/{draw_id:int}/reveal", status_code=303, responses=FORM_AGAIN,
           summary="Reveal the draw's seed in the audit log, from the monitor (as POST /api/draws/{draw_id}/reveal)")
-    async def reveal(self, request: Request, session: DbSession, platform: PlatformDep, actor: CurrentActor, draw_id: int = DrawId) -> Any:
+    async def reveal(self, request: Request, session: DbSession, platform: PlatformDep, actor: CurrentActor, draw_id: DrawId) -> Any:
         try:
             await draws.reveal(session, platform, actor, draw_id)
         except Conflict as exc:

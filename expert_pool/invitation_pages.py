@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
 from litestar.enums import RequestEncodingType
-from litestar.params import Body, Parameter
+from litestar.params import Body, PathParameter, QueryParameter
 from litestar.response import Redirect, Template
 from pydantic import ValidationError
 
@@ -25,7 +25,7 @@ from procurement.web.deps import CurrentActor, DbSession, PlatformDep
 from procurement.web.pages import page
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
-Token = Parameter(min_length=1, max_length=100, description="the one-time token from the invitation message")
+Token = Annotated[str, PathParameter(min_length=1, max_length=100, description="the one-time token from the invitation message")]
 STATUS_LABELS = {
     InvitationStatus.invited: N_("Waiting for your answer"), InvitationStatus.accepted: N_("Accepted"),
     InvitationStatus.declined: N_("Declined"), InvitationStatus.no_answer: N_("Not answered in time"),
@@ -37,11 +37,11 @@ class InvitationLinkPages(Controller):
     tags = ["Pages"]
 
     @get("/invitations/{token:str}", summary="The one-time invitation link: what the expert is invited to, accept or decline")
-    async def show(self, request: Request, session: DbSession, platform: PlatformDep, token: str = Token) -> Template:
+    async def show(self, request: Request, session: DbSession, platform: PlatformDep, token: Token) -> Template:
         return await _link_page(request, session, platform, token)
 
     @post("/invitations/{token:str}/accept", status_code=200, responses=FORM_AGAIN, summary="Accept through the one-time link")
-    async def accept(self, request: Request, session: DbSession, platform: PlatformDep, token: str = Token) -> Template:
+    async def accept(self, request: Request, session: DbSession, platform: PlatformDep, token: Token) -> Template:
         try:
             invitation = await invitations.accept_by_token(session, platform, token)
         except DomainError as exc:
@@ -50,7 +50,7 @@ class InvitationLinkPages(Controller):
                     status_labels=STATUS_LABELS)
 
     @post("/invitations/{token:str}/decline", status_code=200, responses=FORM_AGAIN, summary="Decline with a reason through the one-time link")
-    async def decline(self, request: Request, data: Form, session: DbSession, platform: PlatformDep, token: str = Token) -> Template:
+    async def decline(self, request: Request, data: Form, session: DbSession, platform: PlatformDep, token: Token) -> Template:
         reason = str(data.get("reason", ""))
         try:
             invitation = await invitations.decline_by_token(session, platform, token, invitations.DeclineIn(reason=reason))
@@ -80,12 +80,12 @@ class MyInvitationPages(Controller):
 
     @get("/experts/me/invitations", summary="The expert's invitations: answer, withdraw, check in (experts)")
     async def listing(self, request: Request, session: DbSession, platform: PlatformDep, actor: CurrentActor,
-                      done: str = Parameter(default="", max_length=20)) -> Template:
+                      done: Annotated[str, QueryParameter(max_length=20)] = "") -> Template:
         return await _mine_page(request, session, platform, actor, done=done)
 
     @post("/experts/me/invitations/{invitation_id:int}/accept", status_code=303, responses=FORM_AGAIN, summary="Accept, from the page")
     async def accept(self, request: Request, session: DbSession, platform: PlatformDep, actor: CurrentActor,
-                     invitation_id: int = InvitationId) -> Any:
+                     invitation_id: InvitationId) -> Any:
         try:
             await invitations.accept(session, platform, actor, invitation_id)
         except DomainError as exc:
@@ -95,7 +95,7 @@ class MyInvitationPages(Controller):
     @post("/experts/me/invitations/{invitation_id:int}/decline", status_code=303, responses=FORM_AGAIN,
           summary="Decline or withdraw with a reason, from the page")
     async def decline(self, request: Request, data: Form, session: DbSession, platform: PlatformDep, actor: CurrentActor,
-                      invitation_id: int = InvitationId) -> Any:
+                      invitation_id: InvitationId) -> Any:
         try:
             await invitations.decline(session, platform, actor, invitation_id, invitations.DeclineIn(reason=str(data.get("reason", ""))))
         except (DomainError, ValidationError) as exc:
@@ -106,7 +106,7 @@ class MyInvitationPages(Controller):
     @post("/experts/me/invitations/{invitation_id:int}/check-in", status_code=303, responses=FORM_AGAIN,
           summary="Check in and declare whether a conflict applies, from the page")
     async def check_in(self, request: Request, data: Form, session: DbSession, platform: PlatformDep, actor: CurrentActor,
-                       invitation_id: int = InvitationId) -> Any:
+                       invitation_id: InvitationId) -> Any:
         try:
             answer = invitations.CheckInIn(conflict=str(data.get("conflict", "")) == "1", detail=str(data.get("detail", "")))
             await invitations.check_in(session, platform, actor, invitation_id, answer)

@@ -14,7 +14,7 @@ from typing import Annotated, Any
 from litestar import Controller, Request, get, post
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
-from litestar.params import Body, Parameter
+from litestar.params import Body, QueryParameter
 from litestar.response import Redirect, Template
 from pydantic import ValidationError
 from sqlalchemy import func, select
@@ -125,10 +125,10 @@ class ExpertPoolPages(Controller):
     @get("/experts", guards=[POOL_READERS], summary="The expert pool: search, import, export, specialty codes (operators; supervisors read)")
     async def pool(
         self, request: Request, session: DbSession, actor: CurrentActor,
-        name: str = Parameter(default="", max_length=50), specialty: str = Parameter(default="", max_length=32),
-        region: str = Parameter(default="", max_length=6), status: str = Parameter(default="", max_length=16),
-        page_number: int = Parameter(query="page", default=1, ge=1, le=100_000),
-        done: str = Parameter(default="", pattern="^(|specialty)$"),
+        name: Annotated[str, QueryParameter(max_length=50)] = "", specialty: Annotated[str, QueryParameter(max_length=32)] = "",
+        region: Annotated[str, QueryParameter(max_length=6)] = "", status: Annotated[str, QueryParameter(max_length=16)] = "",
+        page_number: Annotated[int, QueryParameter(name="page", ge=1, le=100_000)] = 1,
+        done: Annotated[str, QueryParameter(pattern="^(|specialty)$")] = "",
     ) -> Template:
         values = {"name": name.strip(), "specialty": specialty.strip(), "region": region.strip(), "status": status}
         errors = _search_errors(values)
@@ -168,7 +168,7 @@ class ExpertPoolPages(Controller):
         return await _pool_page(request, session, actor, report=report)
 
     @get("/experts/{expert_id:int}", guards=[POOL_READERS], summary="One expert of the pool (operators, supervisors); national ID masked except for supervisors")
-    async def one(self, request: Request, session: DbSession, actor: CurrentActor, expert_id: int = ExpertId) -> Template:
+    async def one(self, request: Request, session: DbSession, actor: CurrentActor, expert_id: ExpertId) -> Template:
         expert = await service.get(session, expert_id)
         shown = (await service.outputs(session, [expert], whole_ids=service.sees_whole_ids(actor)))[0]
         specialties = {s.code: s.name for s in await service.list_specialties(session)}
@@ -254,7 +254,7 @@ class ExpertProfilePages(Controller):
 
     @get("/experts/me", summary="My expert profile: phone, declared relationships, unavailable periods (experts)")
     async def profile(self, request: Request, session: DbSession, actor: CurrentActor,
-                      done: str = Parameter(default="", pattern="^(|saved)$")) -> Template:
+                      done: Annotated[str, QueryParameter(pattern="^(|saved)$")] = "") -> Template:
         return await _profile_page(request, session, actor, done=done)
 
     @post("/experts/me", summary="Save my expert profile from the form (experts; audited)", status_code=303, responses=FORM_AGAIN)

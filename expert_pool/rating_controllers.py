@@ -23,16 +23,16 @@ class ExpertRatingController(Controller):
           description="Within the working days after the evaluation that the settings allow (docs/expert-draw.md, Ratings); "
           "earlier or later is a 409 naming the rule.")
     async def rate(self, data: ratings.RatingIn, session: DbSession, platform: PlatformDep, actor: CurrentActor,
-                   draw_id: int = DrawId) -> ratings.RatingOut:
+                   draw_id: DrawId) -> ratings.RatingOut:
         return ratings.rating_out(await ratings.rate(session, platform, actor, draw_id, data))
 
     @get("/draws/{draw_id:int}/ratings", guards=[RATERS],
          summary="The committee's ratings: the purchaser its own (names once the evaluation ended), supervisors all with averages")
-    async def of_draw(self, session: DbSession, platform: PlatformDep, actor: CurrentActor, draw_id: int = DrawId) -> ratings.DrawRatingsOut:
+    async def of_draw(self, session: DbSession, platform: PlatformDep, actor: CurrentActor, draw_id: DrawId) -> ratings.DrawRatingsOut:
         return await ratings.of_draw(session, platform, actor, draw_id)
 
     @get("/experts/{expert_id:int}/ratings", guards=[SUPERVISORS], summary="An expert's ratings with their average and count (supervisors)")
-    async def of_expert(self, session: DbSession, actor: CurrentActor, expert_id: int = ExpertId) -> ratings.ExpertRatingsOut:
+    async def of_expert(self, session: DbSession, actor: CurrentActor, expert_id: ExpertId) -> ratings.ExpertRatingsOut:
         return await ratings.of_expert(session, actor, expert_id)
 
     @get("/expert-ratings/flagged", guards=[SUPERVISORS],

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
 from litestar.enums import RequestEncodingType
-from litestar.params import Body, Parameter
+from litestar.params import Body, QueryParameter
 from litestar.response import Redirect, Template
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,7 +17,7 @@ from procurement.actor import Actor
 from procurement.errors import N_, DomainError
 from procurement.i18n import gettext
 from procurement.platform import Platform
-from procurement.tenders.controllers import TenderId
+from procurement.tenders.controllers import TenderIdPath
 from procurement.tenders.manage_pages import FORM_AGAIN
 from procurement.web.deps import CurrentActor, DbSession, PlatformDep
 from procurement.web.pages import form_text, page
@@ -51,14 +51,14 @@ class ExpertRatingPages(Controller):
 
     @get("/tenders/{tender_id:int}/expert-ratings",
          summary="Rate the tender's evaluation experts (its purchaser and the supervisors); names once the evaluation ended")
-    async def show(self, request: Request, session: DbSession, platform: PlatformDep, actor: CurrentActor, tender_id: int = TenderId,
-                   done: str = Parameter(default="", pattern="^(|rated)$")) -> Template:
+    async def show(self, request: Request, session: DbSession, platform: PlatformDep, actor: CurrentActor, tender_id: TenderIdPath,
+                   done: Annotated[str, QueryParameter(pattern="^(|rated)$")] = "") -> Template:
         return await _page(request, session, platform, actor, tender_id, done=done)
 
     @post("/tenders/{tender_id:int}/expert-ratings", summary="Rate one expert, from the tender's rating page", status_code=303,
           responses=FORM_AGAIN)
     async def rate(self, request: Request, data: Form, session: DbSession, platform: PlatformDep, actor: CurrentActor,
-                   tender_id: int = TenderId) -> Any:
+                   tender_id: TenderIdPath) -> Any:
         draw_id, expert_id = form_text(data, "draw_id"), form_text(data, "expert_id")
         suffix = f"{draw_id}-{expert_id}"
         values = {f"score-{suffix}": form_text(data, "score"), f"comment-{suffix}": form_text(data, "comment")}

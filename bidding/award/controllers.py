@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import quote
 
 from litestar import Controller, Request, Response, get, post, put
 from litestar.datastructures import State
-from litestar.params import Parameter
+from litestar.params import PathParameter, QueryParameter
 from litestar.response import Stream
 from pydantic import BaseModel, Field
 
@@ -20,7 +20,7 @@ from procurement.clock import to_display
 from procurement.documents import PdfRenderer
 from procurement.identity.models import Role
 from procurement.keys import public_key_pem
-from procurement.tenders.controllers import TenderId
+from procurement.tenders.controllers import TenderIdPath
 from procurement.tenders.money import to_yuan
 from procurement.web.deps import (
     MAX_ID,
@@ -34,11 +34,11 @@ from procurement.web.guards import requires_login, requires_roles
 RUNNERS = requires_roles(Role.purchaser, Role.agency)
 SUPPLIERS = requires_roles(Role.supplier)
 OVERSEERS = requires_roles(Role.supervisor, Role.operator)
-LotNumber = Parameter(ge=1, le=10_000, description="the lot's number within the tender")
-ObjectionId = Parameter(ge=1, le=MAX_ID, description="the objection's id")
-LetterId = Parameter(ge=1, le=MAX_ID, description="the letter's id")
-SignedOn = Parameter(description="the Beijing date the contract was signed")
-FileName = Parameter(min_length=1, max_length=200, description="the document's file name, e.g. 合同.pdf")
+LotNumber = Annotated[int, PathParameter(ge=1, le=10_000, description="the lot's number within the tender")]
+ObjectionId = Annotated[int, PathParameter(ge=1, le=MAX_ID, description="the objection's id")]
+LetterId = Annotated[int, PathParameter(ge=1, le=MAX_ID, description="the letter's id")]
+SignedOn = Annotated[date, QueryParameter(description="the Beijing date the contract was signed")]
+FileName = Annotated[str, QueryParameter(min_length=1, max_length=200, description="the document's file name, e.g. 合同.pdf")]
 
 
 class CandidateOut(BaseModel):
@@ -263,7 +263,7 @@ class AwardController(Controller):
          "savings and discount rate. Objections: every one for the organisation running the tender, its purchaser, "
          "supervisors and the trading centre; a bidder sees its own; others none.")
     async def overview(self, session: DbSession, platform: PlatformDep, optional_actor: OptionalActor,
-                       tender_id: int = TenderId) -> TenderAwardOut:
+                       tender_id: TenderIdPath) -> TenderAwardOut:
         return await tender_award_out(session, platform, optional_actor, tender_id)
 
     @post("/api/tenders/{tender_id:int}/lots/{lot_number:int}/objections", guards=[SUPPLIERS], status_code=201,
@@ -273,14 +273,14 @@ class AwardController(Controller):
           "(政府采购质疑和投诉办法 第十一条). The award waits until the organiser answers (works: within 3 days, "
           "招标投标法实施条例 第五十四条; government: 7 working days, 政府采购法 第五十三条).")
     async def object(self, data: ObjectionIn, session: DbSession, platform: PlatformDep, actor: CurrentActor,
-                     tender_id: int = TenderId, lot_number: int = LotNumber) -> ObjectionOut:
+                     tender_id: TenderIdPath, lot_number: LotNumber) -> ObjectionOut:
         row = await award.file_objection(session, platform, actor, tender_id, lot_number, data.text, data.interest)
         return await self._objection(session, platform, actor, tender_id, row.id)  # type: ignore[arg-type]
 
     @post("/api/award-objections/{objection_id:int}/answer", guards=[RUNNERS], status_code=200,
           summary="Answer an objection (the organisation running the tender, or its purchaser)")
     async def answer(self, data: AnswerIn, session: DbSession, platform: PlatformDep, actor: CurrentActor,
-                     objection_id: int = ObjectionId) -> ObjectionOut:
+                     objection_id: ObjectionId) -> ObjectionOut:
         row = await award.answer_objection(session, platform, actor, objection_id, data.answer)
         return await self._objection(session, platform, actor, row.tender_id, objection_id)
 
@@ -295,7 +295,7 @@ class AwardController(Controller):
           "notice and new letters replace the refused award's. The winner's credit is checked: a debarred candidate is "
           "refused, naming the blacklist entry.")
     async def confirm(self, data: ConfirmIn, session: DbSession, platform: PlatformDep, actor: CurrentActor,
-                      tender_id: int = TenderId, lot_number: int = LotNumber) -> LotAwardOut:
+                      tender_id: TenderIdPath, lot_number: LotNumber) -> LotAwardOut:
         await award.confirm_award(session, platform, actor, tender_id, lot_number, data.rank, data.reason)
         listing = await tender_award_out(session, platform, actor, tender_id)
         return next(lot for lot in listing.lots if lot.lot_number == lot_number)
@@ -307,7 +307,7 @@ class AwardController(Controller):
           "for force majeure. Then confirm the next candidate in ranking order (POST .../award) or fail the lot (POST .../failure) "
           "(招标投标法实施条例 第五十五条; 政府采购法实施条例 第四十九条).")
     async def refuse(self, data: RefusalIn, session: DbSession, platform: PlatformDep, actor: CurrentActor,
-                     tender_id: int = TenderId, lot_number: int = LotNumber) -> LotAwardOut:
+                     tender_id: TenderIdPath, lot_number: LotNumber) -> LotAwardOut:
         await refusal.record_refusal(session, platform, actor, tender_id, lot_number, data.reason, data.evidence)
         listing = await tender_award_out(session, platform, actor, tender_id)
         return next(lot for lot in listing.lots if lot.lot_number == lot_number)
@@ -318,7 +318,7 @@ class AwardController(Controller):
           "after the winner refused to sign instead of awarding the next candidate; with the reason. The tender fails when no "
           "lot is left alive; bid securities of the lot fall due for refund (a forfeited one stays forfeited).")
     async def fail(self, data: FailIn, session: DbSession, platform: PlatformDep, actor: CurrentActor,
-                   tender_id: int = TenderId, lot_number: int = LotNumber) -> LotAwardOut:
+                   tender_id: TenderIdPath, lot_number: LotNumber) -> LotAwardOut:
         await award.fail_lot(session, platform, actor, tender_id, lot_number, data.reason)
         listing = await tender_award_out(session, platform, actor, tender_id)
         return next(lot for lot in listing.lots if lot.lot_number == lot_number)
@@ -328,8 +328,8 @@ class AwardController(Controller):
          description="Within 30 days of the award notice (招标投标法 第四十六条; 政府采购法 第四十六条); later is recorded as "
          "late. The body is the document; `Content-Type` its type. The contract notice is published at once.")
     async def record_contract(
-        self, request: Request, platform: PlatformDep, actor: CurrentActor, tender_id: int = TenderId, lot_number: int = LotNumber,
-        signed_on: date = SignedOn, name: str = FileName,
+        self, request: Request, platform: PlatformDep, actor: CurrentActor, tender_id: TenderIdPath, lot_number: LotNumber,
+        signed_on: SignedOn, name: FileName,
     ) -> LotAwardOut:
         length = request.headers.get("content-length")
         data = contract.ContractIn(tender_id, lot_number, signed_on, name, request.headers.get("content-type", ""),
@@ -341,8 +341,8 @@ class AwardController(Controller):
 
     @get("/api/tenders/{tender_id:int}/lots/{lot_number:int}/contract", summary="The published contract's document (streamed)",
          opt={"skip_compression": True})
-    async def contract_document(self, platform: PlatformDep, optional_actor: OptionalActor, tender_id: int = TenderId,
-                                lot_number: int = LotNumber) -> Stream:
+    async def contract_document(self, platform: PlatformDep, optional_actor: OptionalActor, tender_id: TenderIdPath,
+                                lot_number: LotNumber) -> Stream:
         opened = await contract.open_contract(platform, optional_actor, tender_id, lot_number)
         row = opened.row
         return Stream(opened.chunks(), media_type=row.contract_content_type, headers={
@@ -353,13 +353,13 @@ class AwardController(Controller):
     @get("/api/tenders/{tender_id:int}/award-letters", guards=[requires_login],
          summary="Award and result letters of a tender, signed by the platform",
          description="A bidder reads its own organisation's; the runner, its purchaser, supervisors and the trading centre every one.")
-    async def letters(self, session: DbSession, actor: CurrentActor, tender_id: int = TenderId) -> list[LetterOut]:
+    async def letters(self, session: DbSession, actor: CurrentActor, tender_id: TenderIdPath) -> list[LetterOut]:
         return [letter_out(row) for row in await award.letters_for(session, actor, tender_id)]
 
     @get("/api/award-letters/{letter_id:int}/pdf", guards=[requires_login], media_type="application/pdf",
          summary="A letter as a PDF, with its signature and how to verify it")
     async def letter_pdf(self, state: State, session: DbSession, platform: PlatformDep, actor: CurrentActor,
-                         letter_id: int = LetterId) -> Response[bytes]:
+                         letter_id: LetterId) -> Response[bytes]:
         row = await award.letter(session, actor, letter_id)
         pdf = await render_letter(state, platform, row)
         return Response(pdf, media_type="application/pdf", headers={"Content-Disposition": f'inline; filename="letter-{row.id}.pdf"'})

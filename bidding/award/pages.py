@@ -35,7 +35,7 @@ from procurement.i18n import gettext
 from procurement.identity.models import Organisation, OrganisationKind, Role
 from procurement.platform import Platform
 from procurement.tenders.calendar import beijing_date
-from procurement.tenders.controllers import TenderId
+from procurement.tenders.controllers import TenderIdPath
 from procurement.tenders.manage_pages import FORM_AGAIN, errors_of
 from procurement.tenders.pages import yuan
 from procurement.web.deps import CurrentActor, DbSession, PlatformDep
@@ -132,7 +132,7 @@ class AwardPages(Controller):
 
     @get("/tenders/{tender_id:int}/award", guards=[requires_login],
          summary="A tender's award: candidates, objections, winner, contract, letters (page)")
-    async def show(self, request: Request, session: DbSession, platform: PlatformDep, actor: CurrentActor, tender_id: int = TenderId,
+    async def show(self, request: Request, session: DbSession, platform: PlatformDep, actor: CurrentActor, tender_id: TenderIdPath,
                    done: str = "") -> Template:
         return await _render(request, session, platform, actor, tender_id, done=done[:20])
 
@@ -146,7 +146,7 @@ class AwardPages(Controller):
     @post("/tenders/{tender_id:int}/award/lots/{lot_number:int}/objections", guards=[SUPPLIERS], status_code=303, responses=FORM_AGAIN,
           summary="Object to a lot's candidates, from the page")
     async def object(self, request: Request, data: Form, session: DbSession, platform: PlatformDep, actor: CurrentActor,
-                     tender_id: int = TenderId, lot_number: int = LotNumber) -> Any:
+                     tender_id: TenderIdPath, lot_number: LotNumber) -> Any:
         values = {"text": form_text(data, "text")[:5000], "interest": form_text(data, "interest")[:2000]}
         try:
             await award.file_objection(session, platform, actor, tender_id, lot_number, values["text"], values["interest"])
@@ -157,7 +157,7 @@ class AwardPages(Controller):
     @post("/tenders/{tender_id:int}/award/objections/{objection_id:int}/answer", guards=[RUNNERS], status_code=303,
           responses=FORM_AGAIN, summary="Answer an objection, from the page")
     async def answer(self, request: Request, data: Form, session: DbSession, platform: PlatformDep, actor: CurrentActor,
-                     tender_id: int = TenderId, objection_id: int = ObjectionId) -> Any:
+                     tender_id: TenderIdPath, objection_id: ObjectionId) -> Any:
         values = {f"answer-{objection_id}": form_text(data, "answer")[:5000]}
         try:
             objection = await award.answer_objection(session, platform, actor, objection_id, values[f"answer-{objection_id}"])
@@ -170,7 +170,7 @@ class AwardPages(Controller):
     @post("/tenders/{tender_id:int}/award/lots/{lot_number:int}/confirm", guards=[RUNNERS], status_code=303, responses=FORM_AGAIN,
           summary="Confirm a lot's winner, from the page")
     async def confirm(self, request: Request, data: Form, session: DbSession, platform: PlatformDep, actor: CurrentActor,
-                      tender_id: int = TenderId, lot_number: int = LotNumber) -> Any:
+                      tender_id: TenderIdPath, lot_number: LotNumber) -> Any:
         values = {"rank": form_text(data, "rank"), "reason": form_text(data, "reason")[:1000]}
         try:
             if values["rank"] not in ("1", "2", "3"):
@@ -183,7 +183,7 @@ class AwardPages(Controller):
     @post("/tenders/{tender_id:int}/award/lots/{lot_number:int}/refusal", guards=[RUNNERS], status_code=303, responses=FORM_AGAIN,
           summary="Record that a lot's winner refuses to sign, from the page")
     async def refuse(self, request: Request, data: Form, session: DbSession, platform: PlatformDep, actor: CurrentActor,
-                     tender_id: int = TenderId, lot_number: int = LotNumber) -> Any:
+                     tender_id: TenderIdPath, lot_number: LotNumber) -> Any:
         values = {"refusal_reason": form_text(data, "refusal_reason")[:32], "evidence": form_text(data, "evidence")[:5000]}
         try:
             await refusal.record_refusal(session, platform, actor, tender_id, lot_number, values["refusal_reason"], values["evidence"])
@@ -194,7 +194,7 @@ class AwardPages(Controller):
     @post("/tenders/{tender_id:int}/award/lots/{lot_number:int}/failure", guards=[RUNNERS], status_code=303, responses=FORM_AGAIN,
           summary="Fail a lot whose candidates are publicised, or whose winner refused, from the page")
     async def fail(self, request: Request, data: Form, session: DbSession, platform: PlatformDep, actor: CurrentActor,
-                   tender_id: int = TenderId, lot_number: int = LotNumber) -> Any:
+                   tender_id: TenderIdPath, lot_number: LotNumber) -> Any:
         values = {"fail_reason": form_text(data, "fail_reason")[:2000]}
         try:
             await award.fail_lot(session, platform, actor, tender_id, lot_number, values["fail_reason"])
@@ -206,7 +206,7 @@ class AwardPages(Controller):
     @post("/tenders/{tender_id:int}/award/lots/{lot_number:int}/contract", guards=[RUNNERS], status_code=303, responses=FORM_AGAIN,
           summary="Record the signed contract with its document, from the page (multipart)")
     async def record_contract(self, request: Request, data: Upload, platform: PlatformDep, actor: CurrentActor,
-                              tender_id: int = TenderId, lot_number: int = LotNumber) -> Any:
+                              tender_id: TenderIdPath, lot_number: LotNumber) -> Any:
         values = {"signed_on": form_text(data, "signed_on")}
         document = data.get("document")
         try:

@@ -26,7 +26,7 @@ from typing import Annotated, Any
 from litestar import Controller, Request, get, post
 from litestar.datastructures import State
 from litestar.enums import RequestEncodingType
-from litestar.params import Body, Parameter
+from litestar.params import Body, QueryParameter
 from litestar.response import Redirect, Template
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -47,7 +47,7 @@ from procurement.clock import as_utc
 from procurement.errors import N_, DomainError, InvalidInput
 from procurement.platform import Platform
 from procurement.tenders import service as tenders
-from procurement.tenders.controllers import TenderId
+from procurement.tenders.controllers import TenderIdPath
 from procurement.tenders.manage_pages import FORM_AGAIN, errors_of
 from procurement.tenders.notice_pages import FIELD_LABELS
 from procurement.tenders.pages import label
@@ -55,7 +55,7 @@ from procurement.web.deps import CurrentActor, DbSession, PlatformDep
 from procurement.web.pages import form_text, page
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
-Done = Parameter(default="", max_length=20, description="which step just succeeded, for the page's message")
+Done = Annotated[str, QueryParameter(max_length=20, description="which step just succeeded, for the page's message")]
 
 STATUS_LABELS = {
     EvaluationStatus.in_progress: N_("Checking and scoring"), EvaluationStatus.reporting: N_("Report awaiting signatures"),
@@ -161,20 +161,20 @@ class EvaluationPages(Controller):
     @get("/evaluations/{evaluation_id:int}", guards=[READERS],
          summary="The evaluation room: bids, checks, scoring, submission, the result (members; the organiser and supervisors read it)")
     async def show(self, request: Request, session: DbSession, platform: PlatformDep, actor: CurrentActor,
-                   evaluation_id: int = EvaluationId, done: str = Done) -> Template:
+                   evaluation_id: EvaluationId, done: Done = "") -> Template:
         return await _room(request, session, platform, actor, evaluation_id, done=done)
 
     @post("/evaluations/{evaluation_id:int}/sign-in", guards=[MEMBERS], status_code=303, responses=FORM_AGAIN,
           summary="A member signs in to the evaluation, from the room")
     async def sign_in(self, request: Request, session: DbSession, platform: PlatformDep, actor: CurrentActor,
-                      evaluation_id: int = EvaluationId) -> Any:
+                      evaluation_id: EvaluationId) -> Any:
         return await _step(request, session, platform, actor, evaluation_id,
                            lambda: service.sign_in(session, platform, actor, evaluation_id), "signed_in", anchor="#bids")
 
     @post("/evaluations/{evaluation_id:int}/checks/{bid_id:int}", guards=[MEMBERS], status_code=303, responses=FORM_AGAIN,
           summary="A member's compliance check of a bid (pass, or fail with the reason), from the room")
     async def check(self, request: Request, data: Form, session: DbSession, platform: PlatformDep, actor: CurrentActor,
-                    evaluation_id: int = EvaluationId, bid_id: int = BidId) -> Any:
+                    evaluation_id: EvaluationId, bid_id: BidId) -> Any:
         verdict, reason = form_text(data, "passed"), form_text(data, "reason")[:500]
         values = {f"bid-{bid_id}-passed": verdict, f"bid-{bid_id}-reason": reason}
 
@@ -189,7 +189,7 @@ class EvaluationPages(Controller):
     @post("/evaluations/{evaluation_id:int}/sheets/{bid_id:int}", guards=[MEMBERS], status_code=303, responses=FORM_AGAIN,
           summary="A member's points for a bid on every criterion but the price, from the room")
     async def sheet(self, request: Request, data: Form, session: DbSession, platform: PlatformDep, actor: CurrentActor,
-                    evaluation_id: int = EvaluationId, bid_id: int = BidId) -> Any:
+                    evaluation_id: EvaluationId, bid_id: BidId) -> Any:
         typed = {name.removeprefix("points-"): form_text(data, name)[:20] for name in data if name.startswith("points-")}
         values = {f"bid-{bid_id}-points-{code}": text for code, text in typed.items()}
 
@@ -203,7 +203,7 @@ class EvaluationPages(Controller):
     @post("/evaluations/{evaluation_id:int}/submission", guards=[MEMBERS], status_code=303, responses=FORM_AGAIN,
           summary="A member submits their checks and scores, from the room (after confirming)")
     async def submit(self, request: Request, data: Form, session: DbSession, platform: PlatformDep, actor: CurrentActor,
-                     evaluation_id: int = EvaluationId) -> Any:
+                     evaluation_id: EvaluationId) -> Any:
         async def action() -> None:
             if form_text(data, "confirm") != "yes":
                 raise InvalidInput.for_field("confirm", N_("Confirm that your checks and scores are final."))
@@ -214,21 +214,21 @@ class EvaluationPages(Controller):
     @post("/evaluations/{evaluation_id:int}/submission/reopen", guards=[MEMBERS], status_code=303, responses=FORM_AGAIN,
           summary="A member takes their submission back to revise it, from the room")
     async def reopen(self, request: Request, session: DbSession, platform: PlatformDep, actor: CurrentActor,
-                     evaluation_id: int = EvaluationId) -> Any:
+                     evaluation_id: EvaluationId) -> Any:
         return await _step(request, session, platform, actor, evaluation_id,
                            lambda: service.reopen(session, platform, actor, evaluation_id), "reopened", anchor="#bids")
 
     @post("/evaluations/{evaluation_id:int}/extension-requests", guards=[MEMBERS], status_code=303, responses=FORM_AGAIN,
           summary="A member asks for more time, from the room")
     async def extension(self, request: Request, session: DbSession, platform: PlatformDep, actor: CurrentActor,
-                        evaluation_id: int = EvaluationId) -> Any:
+                        evaluation_id: EvaluationId) -> Any:
         return await _step(request, session, platform, actor, evaluation_id,
                            lambda: service.ask_extension(session, platform, actor, evaluation_id), "extension", anchor="#time")
 
     @post("/evaluations/{evaluation_id:int}/report", guards=[MEMBERS], status_code=303, responses=FORM_AGAIN,
           summary="A member draws up the report once every member submitted, from the room")
     async def draw_up(self, request: Request, state: State, session: DbSession, platform: PlatformDep, actor: CurrentActor,
-                      evaluation_id: int = EvaluationId) -> Any:
+                      evaluation_id: EvaluationId) -> Any:
         answer = await _step(request, session, platform, actor, evaluation_id,
                              lambda: report.draw_up(session, platform, actor, evaluation_id, report_renderer(state)), "reported")
         return Redirect(f"/evaluations/{evaluation_id}/report?done=reported", status_code=303) if isinstance(answer, Redirect) else answer
@@ -236,7 +236,7 @@ class EvaluationPages(Controller):
     @get("/evaluations/{evaluation_id:int}/report", guards=[READERS],
          summary="The evaluation report as drawn up: result, scores, signatures; members sign it here with their key file")
     async def report_page(self, request: Request, session: DbSession, platform: PlatformDep, actor: CurrentActor,
-                          evaluation_id: int = EvaluationId, done: str = Done) -> Template:
+                          evaluation_id: EvaluationId, done: Done = "") -> Template:
         found = await service.room(session, platform, actor, evaluation_id)
         drawn_up = await report.view(session, platform, actor, evaluation_id)
         content = drawn_up["content"]
@@ -274,13 +274,13 @@ class EvaluationProgressPages(Controller):
     @get("/tenders/{tender_id:int}/evaluation", guards=[READERS],
          summary="A tender's evaluations: start a lot's, follow the committee, the report (organiser, supervisors; a member their own)")
     async def show(self, request: Request, session: DbSession, platform: PlatformDep, actor: CurrentActor,
-                   tender_id: int = TenderId, done: str = Done) -> Template:
+                   tender_id: TenderIdPath, done: Done = "") -> Template:
         return await _progress(request, session, platform, actor, tender_id, done=done)
 
     @post("/tenders/{tender_id:int}/evaluation/start", guards=[OWNERS], status_code=303, responses=FORM_AGAIN,
           summary="The organiser starts a lot's evaluation with the purchaser's representatives, from the progress page")
     async def start(self, request: Request, data: Form, session: DbSession, platform: PlatformDep, actor: CurrentActor,
-                    tender_id: int = TenderId) -> Any:
+                    tender_id: TenderIdPath) -> Any:
         lot = form_text(data, "lot")
         chosen = data.get("representatives", [])
         try:

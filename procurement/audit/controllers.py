@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from typing import Annotated
 
 from litestar import Controller, Response, get
 from litestar.datastructures import State
-from litestar.params import Parameter
+from litestar.params import FromQuery, PathParameter, QueryParameter
 
 from procurement.audit import chain, schemas
 from procurement.audit import service as audit
@@ -63,8 +64,8 @@ class AuditProofController(Controller):
     async def inclusion(
         self,
         session: DbSession,
-        seq: int = Parameter(ge=1, le=MAX_SEQ, description="the entry's sequence number"),
-        tree_size: int | None = Parameter(default=None, ge=1, le=MAX_SEQ, description="a signed checkpoint's size; newest if omitted"),
+        seq: Annotated[int, QueryParameter(ge=1, le=MAX_SEQ, description="the entry's sequence number")],
+        tree_size: Annotated[int | None, QueryParameter(ge=1, le=MAX_SEQ, description="a signed checkpoint's size; newest if omitted")] = None,
     ) -> schemas.InclusionProofPublic:
         proof = await audit.inclusion_proof(session, seq, tree_size)
         return schemas.InclusionProofPublic(**proof.__dict__)
@@ -73,8 +74,8 @@ class AuditProofController(Controller):
     async def consistency(
         self,
         session: DbSession,
-        old_size: int = Parameter(ge=1, le=MAX_SEQ),
-        new_size: int = Parameter(ge=1, le=MAX_SEQ),
+        old_size: Annotated[int, QueryParameter(ge=1, le=MAX_SEQ)],
+        new_size: Annotated[int, QueryParameter(ge=1, le=MAX_SEQ)],
     ) -> schemas.ConsistencyProofPublic:
         path = await audit.consistency_proof(session, old_size, new_size)
         return schemas.ConsistencyProofPublic(old_size=old_size, new_size=new_size, path=path)
@@ -89,15 +90,15 @@ class AuditEntryController(Controller):
     async def search(
         self,
         session: DbSession,
-        actor_id: int | None = Parameter(default=None, ge=1, le=MAX_ID),
-        organisation_id: int | None = Parameter(default=None, ge=1, le=MAX_ID),
-        subject_type: str | None = Parameter(default=None, max_length=64),
-        subject_id: str | None = Parameter(default=None, max_length=64),
-        action: str | None = Parameter(default=None, max_length=64, description="exact, or a prefix ending in '.'"),
-        since: datetime | None = Parameter(default=None),
-        until: datetime | None = Parameter(default=None),
-        before_seq: int | None = Parameter(default=None, ge=1, le=MAX_SEQ),
-        limit: int = Parameter(default=50, ge=1, le=500),
+        actor_id: Annotated[int | None, QueryParameter(ge=1, le=MAX_ID)] = None,
+        organisation_id: Annotated[int | None, QueryParameter(ge=1, le=MAX_ID)] = None,
+        subject_type: Annotated[str | None, QueryParameter(max_length=64)] = None,
+        subject_id: Annotated[str | None, QueryParameter(max_length=64)] = None,
+        action: Annotated[str | None, QueryParameter(max_length=64, description="exact, or a prefix ending in '.'")] = None,
+        since: FromQuery[datetime | None] = None,
+        until: FromQuery[datetime | None] = None,
+        before_seq: Annotated[int | None, QueryParameter(ge=1, le=MAX_SEQ)] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=500)] = 50,
     ) -> schemas.EntryPage:
         flt = audit.EntryFilter(actor_id, organisation_id, subject_type, subject_id, action, since, until, limit, before_seq)
         rows, total = await audit.search(session, flt)
@@ -108,7 +109,7 @@ class AuditEntryController(Controller):
         )
 
     @get("/{seq:int}", summary="One audit entry (supervisors)")
-    async def one(self, session: DbSession, seq: int = Parameter(ge=1, le=MAX_SEQ)) -> schemas.EntryPublic:
+    async def one(self, session: DbSession, seq: Annotated[int, PathParameter(ge=1, le=MAX_SEQ)]) -> schemas.EntryPublic:
         entry = await audit.readable_entry(session, seq)
         if entry is None:
             raise NotFound("no audit entry %(seq)s", seq=seq)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 from litestar import Controller, Request, get
-from litestar.params import Parameter
+from litestar.params import FromQuery, QueryParameter
 from litestar.response import Template
 
 from procurement.audit import service as audit
@@ -28,14 +29,14 @@ class AuditPages(Controller):
         session: DbSession,
         # Text, not int: the filter form sends its empty fields too.
         # At most 9 digits: a larger id would overflow PostgreSQL's integer column (500).
-        actor_id: str = Parameter(default="", pattern=r"^[0-9]{0,9}$"),
-        organisation_id: str = Parameter(default="", pattern=r"^[0-9]{0,9}$"),
-        subject_type: str | None = Parameter(default=None, max_length=64),
-        subject_id: str | None = Parameter(default=None, max_length=64),
-        action: str | None = Parameter(default=None, max_length=64),
-        since: datetime | None = Parameter(default=None),
-        until: datetime | None = Parameter(default=None),
-        before_seq: int | None = Parameter(default=None, ge=1, le=MAX_SEQ),
+        actor_id: Annotated[str, QueryParameter(pattern=r"^[0-9]{0,9}$")] = "",
+        organisation_id: Annotated[str, QueryParameter(pattern=r"^[0-9]{0,9}$")] = "",
+        subject_type: Annotated[str | None, QueryParameter(max_length=64)] = None,
+        subject_id: Annotated[str | None, QueryParameter(max_length=64)] = None,
+        action: Annotated[str | None, QueryParameter(max_length=64)] = None,
+        since: FromQuery[datetime | None] = None,
+        until: FromQuery[datetime | None] = None,
+        before_seq: Annotated[int | None, QueryParameter(ge=1, le=MAX_SEQ)] = None,
     ) -> Template:
         flt = audit.EntryFilter(
             actor_id=int(actor_id) if actor_id else None,

@@ -5,9 +5,10 @@ from __future__ import annotations
 import base64
 import json
 from datetime import date
+from typing import Annotated
 
 from litestar import Controller, Request, Response, get, post
-from litestar.params import Parameter
+from litestar.params import PathParameter, QueryParameter
 
 from procurement.credit import csv_io, schemas, workflow
 from procurement.credit.models import BlacklistEntry, CreditCheck, EntryStatus
@@ -22,7 +23,7 @@ from procurement.web.deps import (
 )
 from procurement.web.guards import requires_roles
 
-EntryId = Parameter(ge=1, le=MAX_ID, description="the entry's id")
+EntryId = Annotated[int, PathParameter(ge=1, le=MAX_ID, description="the entry's id")]
 OPERATORS = requires_roles(Role.operator)
 SUPERVISORS = requires_roles(Role.supervisor)
 PURPOSES = ("registration", "documents", "bid_submission", "opening", "award", "mall_listing", "mall_order")
@@ -82,7 +83,7 @@ class CreditEntryController(Controller):
         "A second upload replaces the first (both are in the audit log).",
         guards=[OPERATORS], status_code=200, request_max_body_size=None,
     )
-    async def decision_document(self, request: Request, platform: PlatformDep, actor: CurrentActor, entry_id: int = EntryId) -> schemas.EntryOut:
+    async def decision_document(self, request: Request, platform: PlatformDep, actor: CurrentActor, entry_id: EntryId) -> schemas.EntryOut:
         length = request.headers.get("content-length")
         content_type = (request.headers.get("content-type") or "application/octet-stream")[:100]
         entry = await workflow.attach_decision(
@@ -91,18 +92,18 @@ class CreditEntryController(Controller):
         return entry_out(entry)
 
     @post("/entries/{entry_id:int}/approve", summary="Put a proposal in force (a supervisor who did not propose it)", guards=[SUPERVISORS], status_code=200)
-    async def approve(self, session: DbSession, platform: PlatformDep, actor: CurrentActor, entry_id: int = EntryId) -> schemas.EntryOut:
+    async def approve(self, session: DbSession, platform: PlatformDep, actor: CurrentActor, entry_id: EntryId) -> schemas.EntryOut:
         return entry_out(await workflow.approve(session, platform, actor, entry_id))
 
     @post("/entries/{entry_id:int}/reject", summary="Reject a proposal, with the reason", guards=[SUPERVISORS], status_code=200)
     async def reject(
-        self, data: schemas.ReasonIn, session: DbSession, platform: PlatformDep, actor: CurrentActor, entry_id: int = EntryId
+        self, data: schemas.ReasonIn, session: DbSession, platform: PlatformDep, actor: CurrentActor, entry_id: EntryId
     ) -> schemas.EntryOut:
         return entry_out(await workflow.reject(session, platform, actor, entry_id, data.reason))
 
     @post("/entries/{entry_id:int}/lift", summary="Lift an entry in force before its end (supervisors), with the reason", guards=[SUPERVISORS], status_code=200)
     async def lift(
-        self, data: schemas.ReasonIn, session: DbSession, platform: PlatformDep, actor: CurrentActor, entry_id: int = EntryId
+        self, data: schemas.ReasonIn, session: DbSession, platform: PlatformDep, actor: CurrentActor, entry_id: EntryId
     ) -> schemas.EntryOut:
         return entry_out(await workflow.lift(session, platform, actor, entry_id, data.reason))
 
@@ -114,14 +115,14 @@ class CreditEntryController(Controller):
     async def find(
         self,
         session: DbSession,
-        name: str = Parameter(default="", max_length=100),
-        uscc: str = Parameter(default="", max_length=18),
-        authority: str = Parameter(default="", max_length=100),
+        name: Annotated[str, QueryParameter(max_length=100)] = "",
+        uscc: Annotated[str, QueryParameter(max_length=18)] = "",
+        authority: Annotated[str, QueryParameter(max_length=100)] = "",
         date_from: date | None = None,
         date_until: date | None = None,
         status: EntryStatus | None = None,
-        cursor: str | None = Parameter(default=None, max_length=40),
-        limit: int = Parameter(default=20, ge=1, le=100),
+        cursor: Annotated[str | None, QueryParameter(max_length=40)] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=100)] = 20,
     ) -> schemas.EntryPage:
         found = await workflow.search(session, search_from(name, uscc, authority, date_from, date_until, status, cursor, limit))
         return schemas.EntryPage(
@@ -129,7 +130,7 @@ class CreditEntryController(Controller):
         )
 
     @get("/entries/{entry_id:int}", summary="One entry: published ones to anyone; every field and any status to operators and supervisors")
-    async def one(self, session: DbSession, optional_actor: OptionalActor, entry_id: int = EntryId) -> schemas.EntryPublic | schemas.EntryOut:
+    async def one(self, session: DbSession, optional_actor: OptionalActor, entry_id: EntryId) -> schemas.EntryPublic | schemas.EntryOut:
         entry = await workflow.entry_for(session, optional_actor, entry_id)
         if optional_actor is not None and optional_actor.has(Role.operator, Role.supervisor):
             return entry_out(entry)
@@ -143,9 +144,9 @@ class CreditEntryController(Controller):
     async def export(
         self,
         session: DbSession,
-        name: str = Parameter(default="", max_length=100),
-        uscc: str = Parameter(default="", max_length=18),
-        authority: str = Parameter(default="", max_length=100),
+        name: Annotated[str, QueryParameter(max_length=100)] = "",
+        uscc: Annotated[str, QueryParameter(max_length=18)] = "",
+        authority: Annotated[str, QueryParameter(max_length=100)] = "",
         date_from: date | None = None,
         date_until: date | None = None,
         status: EntryStatus | None = None,
@@ -170,8 +171,8 @@ class CreditEntryController(Controller):
         self,
         session: DbSession,
         actor: CurrentActor,
-        organisation_id: int | None = Parameter(default=None, ge=1, le=MAX_ID),
-        uscc: str | None = Parameter(default=None, max_length=18),
-        purpose: str | None = Parameter(default=None, max_length=32, description=", ".join(PURPOSES)),
+        organisation_id: Annotated[int | None, QueryParameter(ge=1, le=MAX_ID)] = None,
+        uscc: Annotated[str | None, QueryParameter(max_length=18)] = None,
+        purpose: Annotated[str | None, QueryParameter(max_length=32, description=", ".join(PURPOSES))] = None,
     ) -> list[schemas.CheckOut]:
         return [check_out(c) for c in await workflow.checks(session, actor, organisation_id=organisation_id, uscc=uscc, purpose=purpose)]

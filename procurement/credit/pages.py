@@ -10,7 +10,7 @@ from litestar import Controller, Request, get, post
 from litestar.datastructures import UploadFile
 from litestar.enums import MediaType, RequestEncodingType
 from litestar.openapi import ResponseSpec
-from litestar.params import Body, Parameter
+from litestar.params import Body, QueryParameter
 from litestar.response import Redirect, Template
 from pydantic import ValidationError
 
@@ -59,13 +59,13 @@ class CreditPages(Controller):
         self,
         request: Request,
         session: DbSession,
-        name: str = Parameter(default="", max_length=100),
-        uscc: str = Parameter(default="", max_length=18),
-        authority: str = Parameter(default="", max_length=100),
-        date_from: str = Parameter(default="", max_length=10),
-        date_until: str = Parameter(default="", max_length=10),
-        status: str = Parameter(default="", max_length=16),
-        cursor: str = Parameter(default="", max_length=40),
+        name: Annotated[str, QueryParameter(max_length=100)] = "",
+        uscc: Annotated[str, QueryParameter(max_length=18)] = "",
+        authority: Annotated[str, QueryParameter(max_length=100)] = "",
+        date_from: Annotated[str, QueryParameter(max_length=10)] = "",
+        date_until: Annotated[str, QueryParameter(max_length=10)] = "",
+        status: Annotated[str, QueryParameter(max_length=16)] = "",
+        cursor: Annotated[str, QueryParameter(max_length=40)] = "",
     ) -> Template:
         errors: list[tuple[str, str]] = []
         values = {"name": name, "uscc": uscc, "authority": authority, "date_from": date_from, "date_until": date_until, "status": status}
@@ -90,7 +90,7 @@ class CreditPages(Controller):
         )
 
     @get("/credit/{entry_id:int}", summary="One blacklist entry (published ones to anyone; all to the trading centre and supervisors)")
-    async def one(self, request: Request, session: DbSession, optional_actor: OptionalActor, entry_id: int = EntryId, done: str = "") -> Template:
+    async def one(self, request: Request, session: DbSession, optional_actor: OptionalActor, entry_id: EntryId, done: str = "") -> Template:
         entry = await workflow.entry_for(session, optional_actor, entry_id)
         return page(request, "credit/entry.html", entry=entry, status_labels=STATUS_LABELS, done=done, errors=[])
 
@@ -100,8 +100,11 @@ class CreditProposalPages(Controller):
     guards = [requires_roles(Role.operator)]  # noqa: RUF012
 
     @get("/credit/proposals", summary="Propose blacklist entries, one by one or from CSV (operators)")
-    async def form(self, request: Request, session: DbSession, done: str = Parameter(default="", max_length=20)) -> Template:
-        return await _proposals_page(request, session, done=done)
+    async def form(self, request: Request, session: DbSession, done: Annotated[str, QueryParameter(max_length=20)] = "") -> Template:
+        # Another page may link here with the form filled in (the award page, for a winner that
+        # refused to sign); nothing is proposed until the operator submits it.
+        values = {n: request.query_params[n][:5000] for n in ENTRY_FIELDS if request.query_params.get(n)}
+        return await _proposals_page(request, session, done=done, values=values)
 
     @post("/credit/proposals", summary="Propose an entry with its decision document, from the page", status_code=303, responses=FORM_AGAIN)
     async def propose(self, request: Request, data: Multipart, platform: PlatformDep, actor: CurrentActor) -> Any:
@@ -165,11 +168,11 @@ class CreditReviewPages(Controller):
     guards = [requires_roles(Role.supervisor)]  # noqa: RUF012
 
     @get("/credit/review", summary="Approve, reject or lift blacklist entries (supervisors)")
-    async def queue(self, request: Request, session: DbSession, done: str = Parameter(default="", max_length=20)) -> Template:
+    async def queue(self, request: Request, session: DbSession, done: Annotated[str, QueryParameter(max_length=20)] = "") -> Template:
         return await _review_page(request, session, done=done)
 
     @post("/credit/{entry_id:int}/approve", summary="Put a proposal in force, from the page", status_code=303, responses=FORM_AGAIN)
-    async def approve(self, request: Request, session: DbSession, platform: PlatformDep, actor: CurrentActor, entry_id: int = EntryId) -> Any:
+    async def approve(self, request: Request, session: DbSession, platform: PlatformDep, actor: CurrentActor, entry_id: EntryId) -> Any:
         try:
             await workflow.approve(session, platform, actor, entry_id)
         except DomainError as exc:
@@ -179,7 +182,7 @@ class CreditReviewPages(Controller):
 
     @post("/credit/{entry_id:int}/reject", summary="Reject a proposal with a reason, from the page", status_code=303, responses=FORM_AGAIN)
     async def reject(
-        self, request: Request, data: Form, session: DbSession, platform: PlatformDep, actor: CurrentActor, entry_id: int = EntryId
+        self, request: Request, data: Form, session: DbSession, platform: PlatformDep, actor: CurrentActor, entry_id: EntryId
     ) -> Any:
         try:
             await workflow.reject(session, platform, actor, entry_id, str(data.get("reason", "")))
@@ -190,7 +193,7 @@ class CreditReviewPages(Controller):
 
     @post("/credit/{entry_id:int}/lift", summary="Lift an entry in force with a reason, from the page", status_code=303, responses=FORM_AGAIN)
     async def lift(
-        self, request: Request, data: Form, session: DbSession, platform: PlatformDep, actor: CurrentActor, entry_id: int = EntryId
+        self, request: Request, data: Form, session: DbSession, platform: PlatformDep, actor: CurrentActor, entry_id: EntryId
     ) -> Any:
         try:
             await workflow.lift(session, platform, actor, entry_id, str(data.get("reason", "")))

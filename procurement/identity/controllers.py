@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from litestar import Controller, delete, get, patch, post
-from litestar.params import Parameter
+from litestar.params import PathParameter, QueryParameter
 
 from procurement.errors import DomainError
 from procurement.identity import public_keys, schemas, service, sessions
@@ -87,7 +89,7 @@ class MeController(Controller):
 
     @delete("/keys/{key_id:int}", summary="Revoke one of your public keys", status_code=200)
     async def revoke_key(
-        self, session: DbSession, platform: PlatformDep, actor: CurrentActor, key_id: int = Parameter(ge=1, le=MAX_ID)
+        self, session: DbSession, platform: PlatformDep, actor: CurrentActor, key_id: Annotated[int, PathParameter(ge=1, le=MAX_ID)]
     ) -> schemas.PublicKeyPublic:
         return _key(await public_keys.revoke_public_key(session, platform, actor, key_id))
 
@@ -98,7 +100,7 @@ class OrganisationController(Controller):
 
     @get(summary="Organisations registered on the platform", guards=[requires_login])
     async def list_organisations(
-        self, session: DbSession, kind: str | None = Parameter(default=None, description="purchaser, agency, supplier, ...")
+        self, session: DbSession, kind: Annotated[str | None, QueryParameter(description="purchaser, agency, supplier, ...")] = None
     ) -> list[schemas.OrganisationPublic]:
         return [_org(o) for o in await service.list_organisations(session, kind)]
 
@@ -129,6 +131,6 @@ class UserController(Controller):
     @patch("/{user_id:int}", summary="Activate, deactivate, or change the roles of a user")
     async def update_user(
         self, data: schemas.UserUpdate, session: DbSession, platform: PlatformDep, actor: CurrentActor,
-        user_id: int = Parameter(ge=1, le=MAX_ID),
+        user_id: Annotated[int, PathParameter(ge=1, le=MAX_ID)],
     ) -> schemas.UserPublic:
         return await service.user_public(session, await service.update_user(session, platform, actor, user_id, data))

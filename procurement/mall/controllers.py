@@ -3,10 +3,10 @@ agreements, categories, reviews, reference prices, sanctions and monitoring."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Controller, Request, get, patch, post, put
-from litestar.params import Parameter
+from litestar.params import PathParameter, QueryParameter
 from litestar.response import Stream
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -43,12 +43,12 @@ from procurement.web.deps import (
 )
 from procurement.web.guards import requires_roles
 
-ProductId = Parameter(ge=1, le=MAX_ID, description="the product's id")
-CategoryId = Parameter(ge=1, le=MAX_ID, description="the category's id")
-ApplicationId = Parameter(ge=1, le=MAX_ID, description="the application's id")
-ReviewId = Parameter(ge=1, le=MAX_ID, description="the price review's id")
-SanctionId = Parameter(ge=1, le=MAX_ID, description="the sanction's id")
-FileId = Parameter(ge=1, le=MAX_ID, description="the file's id")
+ProductId = Annotated[int, PathParameter(ge=1, le=MAX_ID, description="the product's id")]
+CategoryId = Annotated[int, PathParameter(ge=1, le=MAX_ID, description="the category's id")]
+ApplicationId = Annotated[int, PathParameter(ge=1, le=MAX_ID, description="the application's id")]
+ReviewId = Annotated[int, PathParameter(ge=1, le=MAX_ID, description="the price review's id")]
+SanctionId = Annotated[int, PathParameter(ge=1, le=MAX_ID, description="the sanction's id")]
+FileId = Annotated[int, PathParameter(ge=1, le=MAX_ID, description="the file's id")]
 OPERATORS = requires_roles(Role.operator)
 SUPPLIERS = requires_roles(Role.supplier)
 WATCHERS = requires_roles(Role.operator, Role.supervisor)
@@ -159,16 +159,16 @@ class MallCatalogueController(Controller):
          "`category_id` includes its sub-categories. `sort`: sales (default), price_asc, price_desc, newest. `next_cursor` pages on.")
     async def find(
         self, session: DbSession, platform: PlatformDep,
-        keyword: str = Parameter(default="", max_length=100),
-        category_id: int | None = Parameter(default=None, ge=1, le=MAX_ID),
-        brand: str = Parameter(default="", max_length=100),
-        region: str = Parameter(default="", max_length=64),
-        supplier_id: int | None = Parameter(default=None, ge=1, le=MAX_ID),
+        keyword: Annotated[str, QueryParameter(max_length=100)] = "",
+        category_id: Annotated[int | None, QueryParameter(ge=1, le=MAX_ID)] = None,
+        brand: Annotated[str, QueryParameter(max_length=100)] = "",
+        region: Annotated[str, QueryParameter(max_length=64)] = "",
+        supplier_id: Annotated[int | None, QueryParameter(ge=1, le=MAX_ID)] = None,
         price_min: s.Price | None = None,
         price_max: s.Price | None = None,
-        sort: str = Parameter(default="sales", max_length=16, description=", ".join(SORTS)),
-        cursor: str | None = Parameter(default=None, max_length=80),
-        limit: int = Parameter(default=20, ge=1, le=100),
+        sort: Annotated[str, QueryParameter(max_length=16, description=", ".join(SORTS))] = "sales",
+        cursor: Annotated[str | None, QueryParameter(max_length=80)] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=100)] = 20,
     ) -> s.ProductPage:
         rows, next_cursor = await find_products(
             session, platform, keyword=keyword, category_id=category_id, brand=brand, region=region, supplier_id=supplier_id,
@@ -177,11 +177,11 @@ class MallCatalogueController(Controller):
         return s.ProductPage(items=[summary_out(r) for r in rows], next_cursor=next_cursor)
 
     @get("/products/{product_id:int}", summary="One product: on sale to anyone; in any state to its supplier, the centre and supervisors")
-    async def one(self, session: DbSession, platform: PlatformDep, optional_actor: OptionalActor, product_id: int = ProductId) -> s.ProductOut:
+    async def one(self, session: DbSession, platform: PlatformDep, optional_actor: OptionalActor, product_id: ProductId) -> s.ProductOut:
         return product_out(await catalogue.visible_product(session, platform, optional_actor, product_id))
 
     @get("/products/{product_id:int}/prices", summary="A product's price history: every price it has had, who set it and why")
-    async def prices(self, session: DbSession, platform: PlatformDep, optional_actor: OptionalActor, product_id: int = ProductId) -> list[s.PriceChangeOut]:
+    async def prices(self, session: DbSession, platform: PlatformDep, optional_actor: OptionalActor, product_id: ProductId) -> list[s.PriceChangeOut]:
         await catalogue.visible_product(session, platform, optional_actor, product_id)
         return [
             s.PriceChangeOut(old_price=yuan_or_none(c.old_fen), new_price=to_yuan(c.new_fen), reason=c.reason, outcome=c.outcome,
@@ -190,7 +190,7 @@ class MallCatalogueController(Controller):
         ]
 
     @get("/products/{product_id:int}/references", summary="The e-commerce reference prices of a product (source, URL, date)")
-    async def references(self, session: DbSession, platform: PlatformDep, optional_actor: OptionalActor, product_id: int = ProductId) -> list[s.ReferenceOut]:
+    async def references(self, session: DbSession, platform: PlatformDep, optional_actor: OptionalActor, product_id: ProductId) -> list[s.ReferenceOut]:
         await catalogue.visible_product(session, platform, optional_actor, product_id)
         return [
             s.ReferenceOut(id=r.id, source=r.source, url=r.url, price=to_yuan(r.price_fen), observed_on=r.observed_on)  # type: ignore[arg-type]
@@ -198,11 +198,11 @@ class MallCatalogueController(Controller):
         ]
 
     @get("/compare", summary="Compare up to four products on sale side by side", description="`ids`: up to four product numbers, comma-separated; a fifth is refused (422).")
-    async def compare(self, session: DbSession, platform: PlatformDep, optional_actor: OptionalActor, ids: str = Parameter(max_length=100)) -> list[s.ProductOut]:
+    async def compare(self, session: DbSession, platform: PlatformDep, optional_actor: OptionalActor, ids: Annotated[str, QueryParameter(max_length=100)]) -> list[s.ProductOut]:
         return [product_out(await catalogue.visible_product(session, platform, optional_actor, i)) for i in parse_ids(ids)]
 
     @get("/files/{file_id:int}", summary="Download a product's image or document (streamed, with its SHA-256)", opt={"skip_compression": True})
-    async def file(self, session: DbSession, platform: PlatformDep, optional_actor: OptionalActor, file_id: int = FileId) -> Stream:
+    async def file(self, session: DbSession, platform: PlatformDep, optional_actor: OptionalActor, file_id: FileId) -> Stream:
         row = await catalogue.file_for(session, platform, optional_actor, file_id)
         reader = await platform.store.open(row.object_key)
 
@@ -226,14 +226,14 @@ class MallCatalogueController(Controller):
 
     @patch("/products/{product_id:int}", summary="Change a product's description, stock or delivery (its supplier)", guards=[SUPPLIERS])
     async def update(
-        self, data: s.ProductUpdate, session: DbSession, platform: PlatformDep, actor: CurrentActor, product_id: int = ProductId
+        self, data: s.ProductUpdate, session: DbSession, platform: PlatformDep, actor: CurrentActor, product_id: ProductId
     ) -> s.ProductOut:
         await catalogue.update_product(session, platform, actor, product_id, data)
         return product_out(await catalogue.visible_product(session, platform, actor, product_id))
 
     @post("/products/{product_id:int}/references", summary="Add an e-commerce reference price (operators)", guards=[OPERATORS], status_code=201)
     async def add_reference(
-        self, data: s.ReferenceIn, session: DbSession, platform: PlatformDep, actor: CurrentActor, product_id: int = ProductId
+        self, data: s.ReferenceIn, session: DbSession, platform: PlatformDep, actor: CurrentActor, product_id: ProductId
     ) -> s.ReferenceOut:
         r = await catalogue.add_reference(session, platform, actor, product_id, data)
         return s.ReferenceOut(id=r.id, source=r.source, url=r.url, price=to_yuan(r.price_fen), observed_on=r.observed_on)  # type: ignore[arg-type]
@@ -248,7 +248,7 @@ class MallCatalogueController(Controller):
 
     @patch("/categories/{category_id:int}", summary="Rename a category (operators)", guards=[OPERATORS])
     async def rename_category(
-        self, data: s.CategoryRename, session: DbSession, platform: PlatformDep, actor: CurrentActor, category_id: int = CategoryId
+        self, data: s.CategoryRename, session: DbSession, platform: PlatformDep, actor: CurrentActor, category_id: CategoryId
     ) -> s.CategoryOut:
         return category_out(await agreements.rename_category(session, platform, actor, category_id, data.name))
 
@@ -280,8 +280,8 @@ class MallSupplierController(Controller):
           description="The file as the body with its `Content-Type`; `name` the file's name; at most 20 MiB.",
           guards=[SUPPLIERS], status_code=201, request_max_body_size=None)
     async def attach(
-        self, request: Request, platform: PlatformDep, actor: CurrentActor, application_id: int = ApplicationId,
-        name: str = Parameter(min_length=1, max_length=200),
+        self, request: Request, platform: PlatformDep, actor: CurrentActor, application_id: ApplicationId,
+        name: Annotated[str, QueryParameter(min_length=1, max_length=200)],
     ) -> s.DocumentOut:
         document = await onboarding.attach_document(
             platform, actor, application_id, name, request.stream(), content_type=(request.headers.get("content-type") or "application/octet-stream")[:100],
@@ -292,13 +292,13 @@ class MallSupplierController(Controller):
     @get("/applications", summary="Onboarding applications: the caller's own; all of them for the centre and supervisors",
          guards=[requires_roles(Role.supplier, Role.operator, Role.supervisor)])
     async def applications(
-        self, session: DbSession, actor: CurrentActor, status: str | None = Parameter(default=None, max_length=16)
+        self, session: DbSession, actor: CurrentActor, status: Annotated[str | None, QueryParameter(max_length=16)] = None
     ) -> list[s.ApplicationOut]:
         return [await application_out(session, a, name) for a, name in await onboarding.applications(session, actor, status=status)]
 
     @post("/applications/{application_id:int}/decision", summary="Approve or reject an application with the reason (operators)", guards=[OPERATORS], status_code=200)
     async def decide(
-        self, data: s.DecisionIn, session: DbSession, platform: PlatformDep, actor: CurrentActor, application_id: int = ApplicationId
+        self, data: s.DecisionIn, session: DbSession, platform: PlatformDep, actor: CurrentActor, application_id: ApplicationId
     ) -> s.ApplicationOut:
         found = await onboarding.decide(session, platform, actor, application_id, approve=data.approve, reason=data.reason)
         return await application_out(session, found)
@@ -308,14 +308,14 @@ class MallSupplierController(Controller):
         return [product_out(v) for v in await catalogue.own_products(session, platform, actor)]
 
     @put("/products/{product_id:int}/price", summary="Set a product's price (its supplier): checked, kept in the history, audited", guards=[SUPPLIERS])
-    async def price(self, data: s.PriceIn, session: DbSession, platform: PlatformDep, actor: CurrentActor, product_id: int = ProductId) -> s.ProductOut:
+    async def price(self, data: s.PriceIn, session: DbSession, platform: PlatformDep, actor: CurrentActor, product_id: ProductId) -> s.ProductOut:
         await catalogue.change_price(session, platform, actor, product_id, data.price, data.reason)
         return product_out(await catalogue.visible_product(session, platform, actor, product_id))
 
     @post("/products/{product_id:int}/listing", summary="Delist a product (its supplier or an operator) or offer it again (its supplier)",
           guards=[requires_roles(Role.supplier, Role.operator)], status_code=200)
     async def listing(
-        self, data: s.ListingIn, session: DbSession, platform: PlatformDep, actor: CurrentActor, product_id: int = ProductId
+        self, data: s.ListingIn, session: DbSession, platform: PlatformDep, actor: CurrentActor, product_id: ProductId
     ) -> s.ProductOut:
         await catalogue.set_listing(session, platform, actor, product_id, on_sale=data.on_sale, reason=data.reason)
         return product_out(await catalogue.visible_product(session, platform, actor, product_id))
@@ -324,8 +324,8 @@ class MallSupplierController(Controller):
           description="The file as the body with its `Content-Type` (images: PNG, JPEG, WebP); `kind` image or document; at most 20 MiB.",
           guards=[SUPPLIERS], status_code=201, request_max_body_size=None)
     async def upload(
-        self, request: Request, platform: PlatformDep, actor: CurrentActor, product_id: int = ProductId,
-        kind: str = Parameter(default="image", max_length=16), name: str = Parameter(min_length=1, max_length=200),
+        self, request: Request, platform: PlatformDep, actor: CurrentActor, product_id: ProductId,
+        name: Annotated[str, QueryParameter(min_length=1, max_length=200)], kind: Annotated[str, QueryParameter(max_length=16)] = "image",
     ) -> s.FileOut:
         row = await catalogue.attach_file(
             platform, actor, product_id, kind=kind, name=name, chunks=request.stream(),
@@ -339,7 +339,7 @@ class MallOversightController(Controller):
     tags = ["Mall"]
 
     @put("/products/{product_id:int}/ceiling", summary="Correct a product's agreed ceiling price (operators)", guards=[OPERATORS])
-    async def ceiling(self, data: s.CeilingIn, session: DbSession, platform: PlatformDep, actor: CurrentActor, product_id: int = ProductId) -> s.ProductOut:
+    async def ceiling(self, data: s.CeilingIn, session: DbSession, platform: PlatformDep, actor: CurrentActor, product_id: ProductId) -> s.ProductOut:
         await catalogue.set_ceiling(session, platform, actor, product_id, data.ceiling, data.reason)
         return product_out(await catalogue.visible_product(session, platform, actor, product_id))
 
@@ -351,7 +351,7 @@ class MallOversightController(Controller):
 
     @post("/reviews/{review_id:int}/decision", summary="Approve (on sale) or reject (blocked) a held price, with the reason (operators)",
           guards=[OPERATORS], status_code=200)
-    async def review(self, data: s.DecisionIn, session: DbSession, platform: PlatformDep, actor: CurrentActor, review_id: int = ReviewId) -> s.ProductOut:
+    async def review(self, data: s.DecisionIn, session: DbSession, platform: PlatformDep, actor: CurrentActor, review_id: ReviewId) -> s.ProductOut:
         found = await catalogue.decide_review(session, platform, actor, review_id, approve=data.approve, reason=data.reason)
         return product_out(await catalogue.visible_product(session, platform, actor, found.product_id))
 
@@ -377,6 +377,6 @@ class MallOversightController(Controller):
         return sanction_out(found, (await session.get(Organisation, found.organisation_id)).name)  # type: ignore[union-attr]
 
     @post("/sanctions/{sanction_id:int}/lift", summary="Lift a sanction early, with the reason (operators)", guards=[OPERATORS], status_code=200)
-    async def lift(self, data: s.LiftIn, session: DbSession, platform: PlatformDep, actor: CurrentActor, sanction_id: int = SanctionId) -> s.SanctionOut:
+    async def lift(self, data: s.LiftIn, session: DbSession, platform: PlatformDep, actor: CurrentActor, sanction_id: SanctionId) -> s.SanctionOut:
         found = await sanctions.lift(session, platform, actor, sanction_id, data.reason)
         return sanction_out(found, (await session.get(Organisation, found.organisation_id)).name)  # type: ignore[union-attr]

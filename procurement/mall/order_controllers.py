@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime, time, timedelta
+from typing import Annotated
 
 from litestar import Controller, Response, get, post, put
-from litestar.params import Parameter
+from litestar.params import HeaderParameter, PathParameter, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from procurement.clock import DISPLAY_ZONE
@@ -29,16 +30,16 @@ from procurement.tenders.money import to_fen, to_yuan
 from procurement.web.deps import MAX_ID, CurrentActor, DbSession, PlatformDep
 from procurement.web.guards import requires_roles
 
-OrderId = Parameter(ge=1, le=MAX_ID, description="the order's id")
-ReturnId = Parameter(ge=1, le=MAX_ID, description="the return's id")
-IdempotencyKey = Parameter(header="Idempotency-Key", default=None, min_length=8, max_length=64)
-CompetitionId = Parameter(ge=1, le=MAX_ID, description="the competition's id")
+OrderId = Annotated[int, PathParameter(ge=1, le=MAX_ID, description="the order's id")]
+ReturnId = Annotated[int, PathParameter(ge=1, le=MAX_ID, description="the return's id")]
+IdempotencyKey = Annotated[str | None, HeaderParameter(name="Idempotency-Key", min_length=8, max_length=64)]
+CompetitionId = Annotated[int, PathParameter(ge=1, le=MAX_ID, description="the competition's id")]
 BUYERS = requires_roles(Role.purchaser)
 SELLERS = requires_roles(Role.supplier)
 PARTIES = requires_roles(Role.purchaser, Role.supplier, Role.operator, Role.supervisor)
 WATCHERS = requires_roles(Role.operator, Role.supervisor)
-PERIOD_FROM = Parameter(query="from", description="the first Beijing date")
-PERIOD_TO = Parameter(query="to", description="the last Beijing date, included")
+PERIOD_FROM = Annotated[date, QueryParameter(name="from", description="the first Beijing date")]
+PERIOD_TO = Annotated[date, QueryParameter(name="to", description="the last Beijing date, included")]
 
 
 def budget_out(budget: Budget, name: str) -> s.BudgetOut:
@@ -132,14 +133,14 @@ class MallOrderController(Controller):
          description="The direct-purchase limit (an order at or above it needs a mini-competition), the category codes that must be "
          "bought through the mall (sub-categories included) and the tender threshold below which a tender for them is refused, "
          "for a region code; the defaults when the region has no rules of its own.")
-    async def rules(self, platform: PlatformDep, region: str = Parameter(default="", max_length=64)) -> s.RulesOut:
+    async def rules(self, platform: PlatformDep, region: Annotated[str, QueryParameter(max_length=64)] = "") -> s.RulesOut:
         rules = budgets.rules_for(platform.settings, region)
         return s.RulesOut(region=region, direct_threshold=to_yuan(rules.direct_threshold_fen),
                           tender_threshold=to_yuan(rules.tender_threshold_fen), mall_categories=list(rules.mall_categories))
 
     @get("/budgets", guards=[requires_roles(Role.purchaser, Role.admin, Role.operator, Role.supervisor)], summary="Mall budgets",
          description="All units' for the centre and supervisors; the caller's unit's otherwise.")
-    async def budgets(self, session: DbSession, actor: CurrentActor, year: int | None = Parameter(default=None, ge=2000, le=2100)) -> list[s.BudgetOut]:
+    async def budgets(self, session: DbSession, actor: CurrentActor, year: Annotated[int | None, QueryParameter(ge=2000, le=2100)] = None) -> list[s.BudgetOut]:
         return [budget_out(b, name) for b, name in await budgets.budgets(session, actor, year=year)]
 
     @put("/budgets", guards=[requires_roles(Role.operator, Role.admin)], summary="Set a unit's budget for a year",
@@ -154,85 +155,85 @@ class MallOrderController(Controller):
           "budget for the year. Repeating the request with the same `Idempotency-Key` returns the first orders (200).")
     async def place(
         self, data: s.OrderIn, session: DbSession, platform: PlatformDep, actor: CurrentActor,
-        idempotency_key: str | None = IdempotencyKey,
+        idempotency_key: IdempotencyKey = None,
     ) -> Response[list[s.OrderOut]]:
         placed, created = await orders.place(session, platform, actor, data, idempotency_key)
         return Response([await order_out(session, platform, o) for o in placed], status_code=201 if created else 200)
 
     @get("/orders", guards=[PARTIES], summary="Orders", description="The caller's unit's (as purchaser or supplier); all for the centre and supervisors.")
-    async def orders(self, session: DbSession, platform: PlatformDep, actor: CurrentActor, status: str | None = Parameter(default=None, max_length=16)) -> list[s.OrderOut]:
+    async def orders(self, session: DbSession, platform: PlatformDep, actor: CurrentActor, status: Annotated[str | None, QueryParameter(max_length=16)] = None) -> list[s.OrderOut]:
         return [await order_out(session, platform, o) for o in await orders.orders(session, actor, status=status)]
 
     @get("/orders/{order_id:int}", guards=[PARTIES], summary="An order with its items")
-    async def order(self, session: DbSession, platform: PlatformDep, actor: CurrentActor, order_id: int = OrderId) -> s.OrderOut:
+    async def order(self, session: DbSession, platform: PlatformDep, actor: CurrentActor, order_id: OrderId) -> s.OrderOut:
         return await order_out(session, platform, await orders.order(session, actor, order_id))
 
     @post("/orders/{order_id:int}/confirm", guards=[SELLERS], status_code=200, summary="The supplier confirms the order")
-    async def confirm(self, session: DbSession, platform: PlatformDep, actor: CurrentActor, order_id: int = OrderId) -> s.OrderOut:
+    async def confirm(self, session: DbSession, platform: PlatformDep, actor: CurrentActor, order_id: OrderId) -> s.OrderOut:
         return await order_out(session, platform, await orders.confirm(session, platform, actor, order_id))
 
     @post("/orders/{order_id:int}/refuse", guards=[SELLERS], status_code=200, summary="The supplier refuses the order, with a reason")
-    async def refuse(self, data: s.ReasonIn, session: DbSession, platform: PlatformDep, actor: CurrentActor, order_id: int = OrderId) -> s.OrderOut:
+    async def refuse(self, data: s.ReasonIn, session: DbSession, platform: PlatformDep, actor: CurrentActor, order_id: OrderId) -> s.OrderOut:
         return await order_out(session, platform, await orders.refuse(session, platform, actor, order_id, data.reason))
 
     @post("/orders/{order_id:int}/cancel", guards=[BUYERS], status_code=200, summary="The purchaser cancels an order not yet shipped")
-    async def cancel(self, data: s.ReasonIn, session: DbSession, platform: PlatformDep, actor: CurrentActor, order_id: int = OrderId) -> s.OrderOut:
+    async def cancel(self, data: s.ReasonIn, session: DbSession, platform: PlatformDep, actor: CurrentActor, order_id: OrderId) -> s.OrderOut:
         return await order_out(session, platform, await orders.cancel(session, platform, actor, order_id, data.reason))
 
     @post("/orders/{order_id:int}/ship", guards=[SELLERS], status_code=200, summary="The supplier ships, with the delivery note")
-    async def ship(self, data: s.ShipIn, session: DbSession, platform: PlatformDep, actor: CurrentActor, order_id: int = OrderId) -> s.OrderOut:
+    async def ship(self, data: s.ShipIn, session: DbSession, platform: PlatformDep, actor: CurrentActor, order_id: OrderId) -> s.OrderOut:
         return await order_out(session, platform, await orders.ship(session, platform, actor, order_id, data.delivery_note))
 
     @post("/orders/{order_id:int}/acceptance", guards=[BUYERS], status_code=200, summary="验收: accept or reject each item",
           description="A result for every item: the units accepted, and a reason when fewer than ordered. Rejected units go back to the "
           "supplier and their amount back to the budget; nothing accepted makes the order `rejected`.")
-    async def accept(self, data: s.AcceptanceIn, session: DbSession, platform: PlatformDep, actor: CurrentActor, order_id: int = OrderId) -> s.OrderOut:
+    async def accept(self, data: s.AcceptanceIn, session: DbSession, platform: PlatformDep, actor: CurrentActor, order_id: OrderId) -> s.OrderOut:
         return await order_out(session, platform, await orders.accept(session, platform, actor, order_id, data))
 
     @post("/orders/{order_id:int}/invoice", guards=[SELLERS], status_code=200, summary="The supplier records its invoice for the accepted amount")
-    async def invoice(self, data: s.InvoiceIn, session: DbSession, platform: PlatformDep, actor: CurrentActor, order_id: int = OrderId) -> s.OrderOut:
+    async def invoice(self, data: s.InvoiceIn, session: DbSession, platform: PlatformDep, actor: CurrentActor, order_id: OrderId) -> s.OrderOut:
         return await order_out(session, platform, await orders.invoice(session, platform, actor, order_id, data.number, to_fen(data.amount)))
 
     @post("/orders/{order_id:int}/payment", guards=[BUYERS], status_code=200, summary="The purchaser confirms the payment: settled (结算)")
-    async def pay(self, data: s.PaymentIn, session: DbSession, platform: PlatformDep, actor: CurrentActor, order_id: int = OrderId) -> s.OrderOut:
+    async def pay(self, data: s.PaymentIn, session: DbSession, platform: PlatformDep, actor: CurrentActor, order_id: OrderId) -> s.OrderOut:
         return await order_out(session, platform, await orders.pay(session, platform, actor, order_id, data.reference))
 
     @post("/orders/{order_id:int}/returns", guards=[BUYERS], status_code=201, summary="Ask to return accepted units (退货)",
           description="The order's purchasing unit, while the order is accepted, invoiced or settled and until `return_until`: for each "
           "item at most the units accepted less those returned or being returned, with a reason. The supplier answers by `answer_by`, "
           "else the return is agreed automatically. Repeating the request with the same `Idempotency-Key` returns the first return (200).")
-    async def ask_return(self, data: s.ReturnIn, session: DbSession, platform: PlatformDep, actor: CurrentActor, order_id: int = OrderId,
-                         idempotency_key: str | None = IdempotencyKey) -> Response[s.ReturnOut]:
+    async def ask_return(self, data: s.ReturnIn, session: DbSession, platform: PlatformDep, actor: CurrentActor, order_id: OrderId,
+                         idempotency_key: IdempotencyKey = None) -> Response[s.ReturnOut]:
         row, created = await returns.request(session, platform, actor, order_id, data, idempotency_key)
         return Response(await one_return_out(session, row), status_code=201 if created else 200)
 
     @post("/orders/{order_id:int}/returns/{return_id:int}/agree", guards=[SELLERS], status_code=200, summary="The supplier agrees to a return")
-    async def agree_return(self, session: DbSession, platform: PlatformDep, actor: CurrentActor, order_id: int = OrderId,
-                           return_id: int = ReturnId) -> s.ReturnOut:
+    async def agree_return(self, session: DbSession, platform: PlatformDep, actor: CurrentActor, order_id: OrderId,
+                           return_id: ReturnId) -> s.ReturnOut:
         return await one_return_out(session, await returns.agree(session, platform, actor, order_id, return_id))
 
     @post("/orders/{order_id:int}/returns/{return_id:int}/refuse", guards=[SELLERS], status_code=200, summary="The supplier refuses a return, with a reason")
-    async def refuse_return(self, data: s.ReasonIn, session: DbSession, platform: PlatformDep, actor: CurrentActor, order_id: int = OrderId,
-                            return_id: int = ReturnId) -> s.ReturnOut:
+    async def refuse_return(self, data: s.ReasonIn, session: DbSession, platform: PlatformDep, actor: CurrentActor, order_id: OrderId,
+                            return_id: ReturnId) -> s.ReturnOut:
         return await one_return_out(session, await returns.refuse(session, platform, actor, order_id, return_id, data.reason))
 
     @post("/orders/{order_id:int}/returns/{return_id:int}/withdraw", guards=[BUYERS], status_code=200,
           summary="The purchasing unit withdraws a return before sending the goods")
-    async def withdraw_return(self, data: s.ReasonIn, session: DbSession, platform: PlatformDep, actor: CurrentActor, order_id: int = OrderId,
-                              return_id: int = ReturnId) -> s.ReturnOut:
+    async def withdraw_return(self, data: s.ReasonIn, session: DbSession, platform: PlatformDep, actor: CurrentActor, order_id: OrderId,
+                              return_id: ReturnId) -> s.ReturnOut:
         return await one_return_out(session, await returns.withdraw(session, platform, actor, order_id, return_id, data.reason))
 
     @post("/orders/{order_id:int}/returns/{return_id:int}/sent", guards=[BUYERS], status_code=200,
           summary="The purchasing unit records the goods sent back")
-    async def send_return(self, data: s.ReturnSentIn, session: DbSession, platform: PlatformDep, actor: CurrentActor, order_id: int = OrderId,
-                          return_id: int = ReturnId) -> s.ReturnOut:
+    async def send_return(self, data: s.ReturnSentIn, session: DbSession, platform: PlatformDep, actor: CurrentActor, order_id: OrderId,
+                          return_id: ReturnId) -> s.ReturnOut:
         return await one_return_out(session, await returns.send(session, platform, actor, order_id, return_id, data.shipping_note))
 
     @post("/orders/{order_id:int}/returns/{return_id:int}/received", guards=[SELLERS], status_code=200,
           summary="The supplier confirms the goods came back: stock, budget and the order's amounts follow",
           description="An invoiced order needs the credit note (红字发票) number, a settled one the refund's reference, in `reference`.")
     async def receive_return(self, data: s.ReturnReceivedIn, session: DbSession, platform: PlatformDep, actor: CurrentActor,
-                             order_id: int = OrderId, return_id: int = ReturnId) -> s.ReturnOut:
+                             order_id: OrderId, return_id: ReturnId) -> s.ReturnOut:
         return await one_return_out(session, await returns.receive(session, platform, actor, order_id, return_id, data.reference))
 
     @get("/late-orders", guards=[WATCHERS], summary="Late confirmations and deliveries")
@@ -242,8 +243,8 @@ class MallOrderController(Controller):
     @get("/savings", guards=[WATCHERS], summary="Savings by unit, category or month",
          description="E-commerce reference (else the ceiling) minus the price paid, over orders placed between the two Beijing dates.")
     async def savings(
-        self, session: DbSession, period_from: date = PERIOD_FROM, period_to: date = PERIOD_TO,
-        group_by: str = Parameter(default="unit", pattern="^(unit|category|month)$"),
+        self, session: DbSession, period_from: PERIOD_FROM, period_to: PERIOD_TO,
+        group_by: Annotated[str, QueryParameter(pattern="^(unit|category|month)$")] = "unit",
     ) -> list[s.SavingsRow]:
         start, end = period(period_from, period_to)
         return savings_out(await orders.mall_savings(session, start, end, group_by))
@@ -255,21 +256,21 @@ class MallOrderController(Controller):
 
     @get("/competitions", guards=[PARTIES], summary="Mini-competitions",
          description="Purchasers: their unit's; suppliers: the open ones and those they quoted in; the centre and supervisors: all.")
-    async def competitions(self, session: DbSession, actor: CurrentActor, status: str | None = Parameter(default=None, max_length=16)) -> list[s.CompetitionOut]:
+    async def competitions(self, session: DbSession, actor: CurrentActor, status: Annotated[str | None, QueryParameter(max_length=16)] = None) -> list[s.CompetitionOut]:
         return [await competition_out(session, actor, c) for c in await competitions.competitions(session, actor, status=status)]
 
     @get("/competitions/{competition_id:int}", guards=[PARTIES], summary="A mini-competition; quotes sealed until the close")
-    async def competition(self, session: DbSession, actor: CurrentActor, competition_id: int = CompetitionId) -> s.CompetitionOut:
+    async def competition(self, session: DbSession, actor: CurrentActor, competition_id: CompetitionId) -> s.CompetitionOut:
         return await competition_out(session, actor, await competitions.competition(session, actor, competition_id))
 
     @post("/competitions/{competition_id:int}/cancel", guards=[BUYERS], status_code=200, summary="Cancel an open competition before its deadline")
     async def cancel_competition(self, data: s.ReasonIn, session: DbSession, platform: PlatformDep, actor: CurrentActor,
-                                 competition_id: int = CompetitionId) -> s.CompetitionOut:
+                                 competition_id: CompetitionId) -> s.CompetitionOut:
         return await competition_out(session, actor, await competitions.cancel(session, platform, actor, competition_id, data.reason))
 
     @put("/competitions/{competition_id:int}/quote", guards=[SELLERS], summary="Submit or revise the supplier's quote before the deadline")
     async def quote(self, data: s.QuoteIn, session: DbSession, platform: PlatformDep, actor: CurrentActor,
-                    competition_id: int = CompetitionId) -> s.QuoteOut:
+                    competition_id: CompetitionId) -> s.QuoteOut:
         row = await competitions.quote(session, platform, actor, competition_id, data)
         name = (await orders.names(session, {row.supplier_organisation_id}))[row.supplier_organisation_id]
         return s.QuoteOut(**row.model_dump(include=set(s.QuoteOut.model_fields) - {"specifications", "supplier_name", "unit_price"}),

@@ -45,13 +45,13 @@ class MallOrderDocuments(Controller):
     guards = [requires_roles(Role.purchaser, Role.supplier, Role.operator, Role.supervisor)]
 
     @get("/mall/orders/{order_id:int}/order-form.pdf", media_type="application/pdf", summary="The order form (订单) as a PDF")
-    async def order_form(self, state: State, session: DbSession, platform: PlatformDep, actor: CurrentActor, order_id: int = OrderId) -> Response[bytes]:
+    async def order_form(self, state: State, session: DbSession, platform: PlatformDep, actor: CurrentActor, order_id: OrderId) -> Response[bytes]:
         return await _render(state, session, platform, actor, order_id, "order-form")
 
     @get("/mall/orders/{order_id:int}/acceptance.pdf", media_type="application/pdf", summary="The acceptance report (验收单) as a PDF")
-    async def acceptance(self, state: State, session: DbSession, platform: PlatformDep, actor: CurrentActor, order_id: int = OrderId) -> Response[bytes]:
+    async def acceptance(self, state: State, session: DbSession, platform: PlatformDep, actor: CurrentActor, order_id: OrderId) -> Response[bytes]:
         return await _render(state, session, platform, actor, order_id, "acceptance")
 
     @get("/mall/orders/{order_id:int}/statement.pdf", media_type="application/pdf", summary="The settlement statement (结算单) as a PDF")
-    async def statement(self, state: State, session: DbSession, platform: PlatformDep, actor: CurrentActor, order_id: int = OrderId) -> Response[bytes]:
+    async def statement(self, state: State, session: DbSession, platform: PlatformDep, actor: CurrentActor, order_id: OrderId) -> Response[bytes]:
         return await _render(state, session, platform, actor, order_id, "statement")

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import secrets
 from datetime import date, timedelta
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
-from litestar.params import Parameter
+from litestar.params import QueryParameter
 from litestar.response import Redirect, Template
 from pydantic import ValidationError
 
@@ -50,7 +50,7 @@ from procurement.web.pages import form_errors, page
 
 ORDER_LABELS = {
     OrderStatus.placed: N_("Waiting for the supplier"), OrderStatus.confirmed: N_("Confirmed"), OrderStatus.refused: N_("Refused"),
-    OrderStatus.cancelled: N_("Cancelled"), OrderStatus.shipped: N_("Shipped"), OrderStatus.accepted: N_("Accepted"),
+    OrderStatus.cancelled: N_("Cancelled"), OrderStatus.shipped: N_("Shipped"), OrderStatus.accepted: N_("Accepted on inspection"),
     OrderStatus.rejected: N_("Rejected at acceptance"), OrderStatus.invoiced: N_("Invoiced"), OrderStatus.settled: N_("Settled"),
     OrderStatus.returned: N_("Returned"),
 }
@@ -138,21 +138,21 @@ class MallOrderPages(Controller):
     tags = ["Pages"]
 
     @get("/mall/orders", guards=[PARTIES], summary="Mall orders: the purchaser's, the supplier's, or all for the centre")
-    async def list_orders(self, request: Request, session: DbSession, actor: CurrentActor, status: str = Parameter(default="", max_length=16),
-                          done: str = Parameter(default="", max_length=16)) -> Template:
+    async def list_orders(self, request: Request, session: DbSession, actor: CurrentActor, status: Annotated[str, QueryParameter(max_length=16)] = "",
+                          done: Annotated[str, QueryParameter(max_length=16)] = "") -> Template:
         found = await orders.orders(session, actor, status=status or None)
         names = await orders.names(session, {o.purchaser_organisation_id for o in found} | {o.supplier_organisation_id for o in found})
         return page(request, "mall/order_list.html", **_common(orders=found, names=names, status=status, done=done))
 
     @get("/mall/orders/{order_id:int}", guards=[PARTIES], summary="An order: its items, its steps, its documents")
-    async def show(self, request: Request, session: DbSession, platform: PlatformDep, actor: CurrentActor, order_id: int = OrderId,
-                   done: str = Parameter(default="", max_length=16)) -> Template:
+    async def show(self, request: Request, session: DbSession, platform: PlatformDep, actor: CurrentActor, order_id: OrderId,
+                   done: Annotated[str, QueryParameter(max_length=16)] = "") -> Template:
         return await _order_page(request, session, platform, actor, order_id, done=done)
 
     @post("/mall/orders/{order_id:int}", guards=[TRADERS],
           summary="Take a step on an order (confirm, refuse, ship, cancel, accept, invoice, pay) or on its returns",
           status_code=303, responses=FORM_AGAIN)
-    async def step(self, request: Request, data: Form, session: DbSession, platform: PlatformDep, actor: CurrentActor, order_id: int = OrderId) -> Any:
+    async def step(self, request: Request, data: Form, session: DbSession, platform: PlatformDep, actor: CurrentActor, order_id: OrderId) -> Any:
         action = _text(data, "action", 16)
         try:
             await _step(session, platform, actor, order_id, action, data)
@@ -247,14 +247,14 @@ class MallCompetitionPages(Controller):
         return Redirect(f"/mall/competitions/{found.id}?done=posted", status_code=303)
 
     @get("/mall/competitions/{competition_id:int}", guards=[PARTIES], summary="A mini-competition; suppliers quote here")
-    async def show(self, request: Request, session: DbSession, actor: CurrentActor, competition_id: int = CompetitionId,
-                   done: str = Parameter(default="", max_length=16)) -> Template:
+    async def show(self, request: Request, session: DbSession, actor: CurrentActor, competition_id: CompetitionId,
+                   done: Annotated[str, QueryParameter(max_length=16)] = "") -> Template:
         return await _competition_page(request, session, actor, competition_id, done=done)
 
     @post("/mall/competitions/{competition_id:int}", guards=[TRADERS], summary="Quote (suppliers) or cancel (the purchaser), from the page",
           status_code=303, responses=FORM_AGAIN)
     async def act(self, request: Request, data: Form, session: DbSession, platform: PlatformDep, actor: CurrentActor,
-                  competition_id: int = CompetitionId) -> Any:
+                  competition_id: CompetitionId) -> Any:
         action = _text(data, "action", 16)
         values = {n: _text(data, n) for n in ("unit_price", "brand", "model", "specifications", "reason")}
         try:
@@ -290,7 +290,7 @@ class MallBudgetPages(Controller):
 
     @get("/mall/budgets", guards=[requires_roles(Role.purchaser, Role.admin, Role.operator, Role.supervisor)], summary="Mall budgets per unit and year")
     async def list_budgets(self, request: Request, session: DbSession, platform: PlatformDep, actor: CurrentActor,
-                           done: str = Parameter(default="", max_length=16)) -> Template:
+                           done: Annotated[str, QueryParameter(max_length=16)] = "") -> Template:
         return await _budget_page(request, session, platform, actor, done=done)
 
     @post("/mall/budgets", guards=[requires_roles(Role.operator, Role.admin)], summary="Set a budget, from the page", status_code=303, responses=FORM_AGAIN)
@@ -317,7 +317,7 @@ class MallOrderMonitoringPages(Controller):
 
     @get("/mall/order-monitoring", summary="Late confirmations and deliveries, and savings, for the centre and supervisors")
     async def monitoring(self, request: Request, session: DbSession, platform: PlatformDep,
-                         group_by: str = Parameter(default="unit", pattern="^(unit|category|month)$")) -> Template:
+                         group_by: Annotated[str, QueryParameter(pattern="^(unit|category|month)$")] = "unit") -> Template:
         today = sanctions.beijing_today(platform)
         start, end = period(date(today.year, 1, 1), today)
         return page(request, "mall/order_monitoring.html", **_common(

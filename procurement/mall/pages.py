@@ -12,7 +12,7 @@ from litestar import Controller, Request, get, post
 from litestar.datastructures import UploadFile
 from litestar.enums import MediaType, RequestEncodingType
 from litestar.openapi import ResponseSpec
-from litestar.params import Body, Parameter
+from litestar.params import Body, QueryParameter
 from litestar.response import Redirect, Template
 from pydantic import ValidationError
 
@@ -55,7 +55,7 @@ Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED
 Multipart = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
 FORM_AGAIN = {400: ResponseSpec(data_container=str, media_type=MediaType.HTML, description="The page again, saying what to correct")}
 PAGE_SIZE = 24
-COMPARE_IDS = Parameter(default=None, max_items=10, description="product numbers (ids=1&ids=2 or ids=1,2)")
+COMPARE_IDS = Annotated[list[str] | None, QueryParameter(max_items=10, description="product numbers (ids=1&ids=2 or ids=1,2)")]
 STATUS_LABELS = {
     ProductStatus.on_sale: N_("On sale"), ProductStatus.blocked_price: N_("Blocked for its price"),
     ProductStatus.pending_review: N_("Price under review"), ProductStatus.delisted: N_("Delisted"),
@@ -119,14 +119,14 @@ class MallPublicPages(Controller):
     @get("/mall", summary="The mall catalogue (电子卖场): search, filters, sort, pick products to compare")
     async def catalogue_page(
         self, request: Request, session: DbSession, platform: PlatformDep,
-        keyword: str = Parameter(default="", max_length=100),
-        category_id: int | None = Parameter(default=None, ge=1, le=MAX_ID),
-        brand: str = Parameter(default="", max_length=100),
-        region: str = Parameter(default="", max_length=64),
-        price_min: str = Parameter(default="", max_length=20),
-        price_max: str = Parameter(default="", max_length=20),
-        sort: str = Parameter(default="sales", max_length=16),
-        cursor: str = Parameter(default="", max_length=80),
+        keyword: Annotated[str, QueryParameter(max_length=100)] = "",
+        category_id: Annotated[int | None, QueryParameter(ge=1, le=MAX_ID)] = None,
+        brand: Annotated[str, QueryParameter(max_length=100)] = "",
+        region: Annotated[str, QueryParameter(max_length=64)] = "",
+        price_min: Annotated[str, QueryParameter(max_length=20)] = "",
+        price_max: Annotated[str, QueryParameter(max_length=20)] = "",
+        sort: Annotated[str, QueryParameter(max_length=16)] = "sales",
+        cursor: Annotated[str, QueryParameter(max_length=80)] = "",
     ) -> Template:
         errors: list[tuple[str, str]] = []
         values = {"keyword": keyword, "category_id": category_id or "", "brand": brand, "region": region, "price_min": price_min,
@@ -152,8 +152,8 @@ class MallPublicPages(Controller):
 
     @get("/mall/products/{product_id:int}", summary="A product: specifications, price, price history, e-commerce references")
     async def product_page(
-        self, request: Request, session: DbSession, platform: PlatformDep, optional_actor: OptionalActor, product_id: int = ProductId,
-        done: str = Parameter(default="", max_length=20),
+        self, request: Request, session: DbSession, platform: PlatformDep, optional_actor: OptionalActor, product_id: ProductId,
+        done: Annotated[str, QueryParameter(max_length=20)] = "",
     ) -> Template:
         view = await catalogue.visible_product(session, platform, optional_actor, product_id)
         history = await catalogue.price_history(session, product_id)
@@ -167,7 +167,7 @@ class MallPublicPages(Controller):
     @get("/mall/compare", summary="Compare up to four products side by side")
     async def compare_page(
         self, request: Request, session: DbSession, platform: PlatformDep, optional_actor: OptionalActor,
-        ids: list[str] | None = COMPARE_IDS,
+        ids: COMPARE_IDS = None,
     ) -> Template:
         errors: list[tuple[str, str]] = []
         views: list[catalogue.ProductView] = []
@@ -204,7 +204,7 @@ class MallSupplierPages(Controller):
     guards = [requires_roles(Role.supplier)]
 
     @get("/mall/my", summary="My products and prices, and my onboarding applications (suppliers)")
-    async def mine(self, request: Request, session: DbSession, platform: PlatformDep, actor: CurrentActor, done: str = Parameter(default="", max_length=20)) -> Template:
+    async def mine(self, request: Request, session: DbSession, platform: PlatformDep, actor: CurrentActor, done: Annotated[str, QueryParameter(max_length=20)] = "") -> Template:
         return await _supplier_page(request, session, platform, actor, done=done)
 
     @post("/mall/my/products", summary="List a product, from the page", status_code=303, responses=FORM_AGAIN)
@@ -223,7 +223,7 @@ class MallSupplierPages(Controller):
         return Redirect(f"/mall/my?done=listed#product-{product.id}", status_code=303)
 
     @post("/mall/my/products/{product_id:int}/price", summary="Set a product's price, from the page", status_code=303, responses=FORM_AGAIN)
-    async def price(self, request: Request, data: Form, session: DbSession, platform: PlatformDep, actor: CurrentActor, product_id: int = ProductId) -> Any:
+    async def price(self, request: Request, data: Form, session: DbSession, platform: PlatformDep, actor: CurrentActor, product_id: ProductId) -> Any:
         try:
             price_in = PriceIn(price=str(data.get("price", "")).strip(), reason=str(data.get("reason", "")).strip())  # type: ignore[arg-type]
             product = await catalogue.change_price(session, platform, actor, product_id, price_in.price, price_in.reason)
@@ -233,7 +233,7 @@ class MallSupplierPages(Controller):
         return Redirect(f"/mall/my?done={product.status}#product-{product_id}", status_code=303)
 
     @post("/mall/my/products/{product_id:int}/image", summary="Upload a product image, from the page", status_code=303, responses=FORM_AGAIN)
-    async def image(self, request: Request, data: Multipart, platform: PlatformDep, actor: CurrentActor, product_id: int = ProductId) -> Any:
+    async def image(self, request: Request, data: Multipart, platform: PlatformDep, actor: CurrentActor, product_id: ProductId) -> Any:
         upload = data.get("image")
         try:
             if not isinstance(upload, UploadFile) or not upload.filename:
@@ -294,15 +294,15 @@ class MallOperatorPages(Controller):
     guards = [requires_roles(Role.operator, Role.supervisor)]
 
     @get("/mall/monitoring", summary="Price review queue, blocked products, anomalies and sanctions (the centre; supervisors read)")
-    async def monitoring_page(self, request: Request, session: DbSession, platform: PlatformDep, done: str = Parameter(default="", max_length=20)) -> Template:
+    async def monitoring_page(self, request: Request, session: DbSession, platform: PlatformDep, done: Annotated[str, QueryParameter(max_length=20)] = "") -> Template:
         return await _monitoring_page(request, session, platform, done=done)
 
     @get("/mall/onboarding", summary="Supplier onboarding applications to review (the centre; supervisors read)")
-    async def onboarding_page(self, request: Request, session: DbSession, actor: CurrentActor, done: str = Parameter(default="", max_length=20)) -> Template:
+    async def onboarding_page(self, request: Request, session: DbSession, actor: CurrentActor, done: Annotated[str, QueryParameter(max_length=20)] = "") -> Template:
         return await _onboarding_page(request, session, actor, done=done)
 
     @post("/mall/reviews/{review_id:int}/decision", summary="Approve or reject a held price, from the page", guards=[OPERATORS], status_code=303, responses=FORM_AGAIN)
-    async def review(self, request: Request, data: Form, session: DbSession, platform: PlatformDep, actor: CurrentActor, review_id: int = ReviewId) -> Any:
+    async def review(self, request: Request, data: Form, session: DbSession, platform: PlatformDep, actor: CurrentActor, review_id: ReviewId) -> Any:
         try:
             await catalogue.decide_review(session, platform, actor, review_id, approve=data.get("decision") == "approve", reason=_reason(data))
         except DomainError as exc:
@@ -311,7 +311,7 @@ class MallOperatorPages(Controller):
         return Redirect("/mall/monitoring?done=reviewed#reviews", status_code=303)
 
     @post("/mall/applications/{application_id:int}/decision", summary="Approve or reject an application, from the page", guards=[OPERATORS], status_code=303, responses=FORM_AGAIN)
-    async def decide(self, request: Request, data: Form, session: DbSession, platform: PlatformDep, actor: CurrentActor, application_id: int = ApplicationId) -> Any:
+    async def decide(self, request: Request, data: Form, session: DbSession, platform: PlatformDep, actor: CurrentActor, application_id: ApplicationId) -> Any:
         try:
             await onboarding.decide(session, platform, actor, application_id, approve=data.get("decision") == "approve", reason=_reason(data))
         except DomainError as exc:
@@ -337,7 +337,7 @@ class MallOperatorPages(Controller):
         return Redirect("/mall/monitoring?done=sanctioned#sanctions", status_code=303)
 
     @post("/mall/sanctions/{sanction_id:int}/lift", summary="Lift a sanction early, from the page", guards=[OPERATORS], status_code=303, responses=FORM_AGAIN)
-    async def lift(self, request: Request, data: Form, session: DbSession, platform: PlatformDep, actor: CurrentActor, sanction_id: int = SanctionId) -> Any:
+    async def lift(self, request: Request, data: Form, session: DbSession, platform: PlatformDep, actor: CurrentActor, sanction_id: SanctionId) -> Any:
         try:
             await sanctions.lift(session, platform, actor, sanction_id, _reason(data))
         except DomainError as exc:

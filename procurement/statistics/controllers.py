@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 from datetime import date
 from decimal import Decimal
+from typing import Annotated
 
 from litestar import Controller, Response, get
-from litestar.di import Provide
-from litestar.params import Parameter
+from litestar.di import NamedDependency, Provide
+from litestar.params import QueryParameter
 from pydantic import BaseModel, Field
 
 from procurement.clock import to_display
@@ -18,7 +19,7 @@ from procurement.statistics import export, lines, periods, service
 from procurement.statistics.service import Figures, Query, Report
 from procurement.tenders.money import to_yuan
 from procurement.tenders.rules import Category, Method, Track
-from procurement.web.deps import MAX_ID, DbSession, OptionalActor
+from procurement.web.deps import MAX_ID, DbSession, OptionalActor, PlatformDep
 
 REGION = re.compile(r"^[0-9]{6}$")
 _CHOICES = {"track": {t.value for t in Track}, "category": {c.value for c in Category}, "method": {m.value for m in Method}}
@@ -48,19 +49,21 @@ def today_of(platform: Platform) -> date:
 
 
 async def provide_query(
-    platform: Platform,
-    first: str = Parameter(query="from", default="", max_length=10, description="first day (Beijing date), with `to`"),
-    last: str = Parameter(query="to", default="", max_length=10, description="last day, inclusive"),
-    month: str = Parameter(default="", max_length=7, description="a month instead, such as 2026-03"),
-    quarter: str = Parameter(default="", max_length=7, description="a quarter instead, such as 2026-Q1"),
-    year: str = Parameter(default="", max_length=4, description="a year instead, such as 2026; no period at all: this year"),
-    group_by: str = Parameter(default="total", pattern="^(" + "|".join(service.GROUPINGS) + ")$",
-                              description="one row per month, quarter, year, track, category, method, region or purchaser (supervisors)"),
+    platform: PlatformDep,
+    first: Annotated[str, QueryParameter(name="from", max_length=10, description="first day (Beijing date), with `to`")] = "",
+    last: Annotated[str, QueryParameter(name="to", max_length=10, description="last day, inclusive")] = "",
+    month: Annotated[str, QueryParameter(max_length=7, description="a month instead, such as 2026-03")] = "",
+    quarter: Annotated[str, QueryParameter(max_length=7, description="a quarter instead, such as 2026-Q1")] = "",
+    year: Annotated[str, QueryParameter(max_length=4, description="a year instead, such as 2026; no period at all: this year")] = "",
+    group_by: Annotated[str, QueryParameter(
+        pattern="^(" + "|".join(service.GROUPINGS) + ")$",
+        description="one row per month, quarter, year, track, category, method, region or purchaser (supervisors)",
+    )] = "total",
     track: Track | None = None,
     category: Category | None = None,
     method: Method | None = None,
-    region: str | None = Parameter(default=None, pattern=r"^[0-9]{6}$"),
-    purchaser_id: int | None = Parameter(default=None, ge=1, le=MAX_ID, description="one purchasing unit (supervisors)"),
+    region: Annotated[str | None, QueryParameter(pattern=r"^[0-9]{6}$")] = None,
+    purchaser_id: Annotated[int | None, QueryParameter(ge=1, le=MAX_ID, description="one purchasing unit (supervisors)")] = None,
 ) -> Query:
     values = {"from": first, "to": last, "month": month, "quarter": quarter, "year": year, "group_by": group_by, "track": track or "",
               "category": category or "", "method": method or "", "region": region or "", "purchaser_id": str(purchaser_id or "")}
@@ -144,19 +147,19 @@ class StatisticsController(Controller):
     @get("/statistics", summary="Trading statistics for a period, grouped and filtered",
          description="Published facts only: tenders published, lots awarded, tenders failed in the period (docs/statistics.md "
          "defines each measure). Grouping or filtering by purchasing unit is for supervisors (403 otherwise).")
-    async def figures(self, session: DbSession, optional_actor: OptionalActor, statistics_query: Query) -> StatisticsOut:
+    async def figures(self, session: DbSession, optional_actor: OptionalActor, statistics_query: NamedDependency[Query]) -> StatisticsOut:
         return statistics_out(await service.report(session, optional_actor, statistics_query))
 
     @get("/statistics.csv", summary="The same figures as CSV (UTF-8 with a BOM; headings in the request's language)",
          media_type="text/csv; charset=utf-8")
-    async def csv(self, session: DbSession, optional_actor: OptionalActor, statistics_query: Query) -> Response[str]:
+    async def csv(self, session: DbSession, optional_actor: OptionalActor, statistics_query: NamedDependency[Query]) -> Response[str]:
         report = await service.report(session, optional_actor, statistics_query)
         return Response(export.to_csv(report), media_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": f'attachment; filename="{_filename(statistics_query, "csv")}"'})
 
     @get("/statistics.xlsx", summary="The same figures as an Excel workbook",
          media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    async def xlsx(self, session: DbSession, optional_actor: OptionalActor, statistics_query: Query) -> Response[bytes]:
+    async def xlsx(self, session: DbSession, optional_actor: OptionalActor, statistics_query: NamedDependency[Query]) -> Response[bytes]:
         report = await service.report(session, optional_actor, statistics_query)
         return Response(export.to_xlsx(report), media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                         headers={"Content-Disposition": f'attachment; filename="{_filename(statistics_query, "xlsx")}"'})

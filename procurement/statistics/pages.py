@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import Annotated
 from urllib.parse import urlencode
 
 from litestar import Controller, Request, Response, get
 from litestar.datastructures import State
-from litestar.params import Parameter
+from litestar.params import QueryParameter
 from litestar.response import Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -38,8 +38,10 @@ FIELDS = ("from", "to", "month", "quarter", "year", "group_by", "track", "catego
 TEN_THOUSAND_FEN = Decimal(10_000 * 100)
 
 
-def _text(value: str) -> Any:
-    return Parameter(query=value, default="", max_length=20)
+# The filters arrive as text; build_query checks them and names the field in its error.
+Text = Annotated[str, QueryParameter(max_length=20)]
+PeriodFrom = Annotated[str, QueryParameter(name="from", max_length=20)]
+PeriodTo = Annotated[str, QueryParameter(name="to", max_length=20)]
 
 
 def _charts(report: Report, by_track: Report) -> list[charts.Chart]:
@@ -100,9 +102,9 @@ class StatisticsPages(Controller):
 
     @get("/statistics", summary="The public statistics summary: aggregate figures by period, region, track, category and method")
     async def summary(self, request: Request, session: DbSession, platform: PlatformDep, optional_actor: OptionalActor,
-                      first: str = _text("from"), last: str = _text("to"), month: str = _text("month"), quarter: str = _text("quarter"),
-                      year: str = _text("year"), group_by: str = _text("group_by"), track: str = _text("track"),
-                      category: str = _text("category"), method: str = _text("method"), region: str = _text("region")) -> Template:
+                      first: PeriodFrom = "", last: PeriodTo = "", month: Text = "", quarter: Text = "",
+                      year: Text = "", group_by: Text = "", track: Text = "",
+                      category: Text = "", method: Text = "", region: Text = "") -> Template:
         values = {"from": first, "to": last, "month": month, "quarter": quarter, "year": year, "group_by": group_by, "track": track,
                   "category": category, "method": method, "region": region}
         if values["group_by"] == "purchaser":  # not offered here; the form says so instead of a refusal page
@@ -116,10 +118,10 @@ class SupervisionStatisticsPages(Controller):
 
     @get("/supervision/statistics", summary="The supervisors' statistics report: filters, charts, tables, the breakdown by purchasing unit")
     async def report(self, request: Request, session: DbSession, platform: PlatformDep, actor: CurrentActor,
-                     first: str = _text("from"), last: str = _text("to"), month: str = _text("month"), quarter: str = _text("quarter"),
-                     year: str = _text("year"), group_by: str = _text("group_by"), track: str = _text("track"),
-                     category: str = _text("category"), method: str = _text("method"), region: str = _text("region"),
-                     purchaser_id: str = _text("purchaser_id")) -> Template:
+                     first: PeriodFrom = "", last: PeriodTo = "", month: Text = "", quarter: Text = "",
+                     year: Text = "", group_by: Text = "", track: Text = "",
+                     category: Text = "", method: Text = "", region: Text = "",
+                     purchaser_id: Text = "") -> Template:
         values = {"from": first, "to": last, "month": month, "quarter": quarter, "year": year, "group_by": group_by, "track": track,
                   "category": category, "method": method, "region": region, "purchaser_id": purchaser_id}
         return await _statistics_page(request, session, platform, actor, values, supervisor=True)
@@ -129,8 +131,8 @@ class SupervisionStatisticsPages(Controller):
          description="The period's figures by track and the seed's lines, the risk alerts raised, the blacklist entries put in force "
          "and the tenders failed in it. The period: `from` and `to` (Beijing dates), or `month`, `quarter` or `year`.")
     async def period_pdf(self, state: State, session: DbSession, platform: PlatformDep, actor: CurrentActor,
-                         first: str = _text("from"), last: str = _text("to"), month: str = _text("month"), quarter: str = _text("quarter"),
-                         year: str = _text("year")) -> Response[bytes]:
+                         first: PeriodFrom = "", last: PeriodTo = "", month: Text = "", quarter: Text = "",
+                         year: Text = "") -> Response[bytes]:
         query = build_query(today_of(platform), {"from": first, "to": last, "month": month, "quarter": quarter, "year": year, "group_by": "track"})
         report = await service.report(session, actor, query)
         found = await records.period_records(session, actor, query.period)

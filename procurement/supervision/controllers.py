@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Controller, get, post
-from litestar.params import Parameter
+from litestar.params import PathParameter, QueryParameter
 from pydantic import BaseModel, Field
 
 from procurement.identity.models import Role
@@ -17,7 +17,7 @@ from procurement.web.deps import MAX_ID, CurrentActor, DbSession, PlatformDep
 from procurement.web.guards import requires_roles
 
 SUPERVISORS = requires_roles(Role.supervisor)
-AlertId = Parameter(ge=1, le=MAX_ID, description="the alert's id")
+AlertId = Annotated[int, PathParameter(ge=1, le=MAX_ID, description="the alert's id")]
 
 
 class AlertOut(BaseModel):
@@ -74,22 +74,25 @@ class RiskAlertController(Controller):
     @get("/", summary="Risk alerts, newest first", description="Filters combine. Alerts about bids exist only once bidding closed.")
     async def list_alerts(
         self, session: DbSession, actor: CurrentActor,
-        alert_state: AlertState | None = Parameter(query="state", default=None), rule: str | None = Parameter(default=None, pattern="^(" + "|".join(rules.RULE_LABELS) + ")$"),
-        tender_id: int | None = Parameter(default=None, ge=1, le=MAX_ID), organisation_id: int | None = Parameter(default=None, ge=1, le=MAX_ID),
-        limit: int = Parameter(default=50, ge=1, le=200), offset: int = Parameter(default=0, ge=0, le=100_000),
+        alert_state: Annotated[AlertState | None, QueryParameter(name="state")] = None,
+        rule: Annotated[str | None, QueryParameter(pattern="^(" + "|".join(rules.RULE_LABELS) + ")$")] = None,
+        tender_id: Annotated[int | None, QueryParameter(ge=1, le=MAX_ID)] = None,
+        organisation_id: Annotated[int | None, QueryParameter(ge=1, le=MAX_ID)] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
+        offset: Annotated[int, QueryParameter(ge=0, le=100_000)] = 0,
     ) -> AlertList:
         found, total = await service.alerts(session, actor, service.AlertFilter(
             state=alert_state.value if alert_state else None, rule=rule, tender_id=tender_id, organisation_id=organisation_id, limit=limit, offset=offset))
         return AlertList(items=[alert_out(a) for a in found], total=total)
 
     @get("/{alert_id:int}", summary="One risk alert with its evidence")
-    async def one(self, session: DbSession, actor: CurrentActor, alert_id: int = AlertId) -> AlertOut:
+    async def one(self, session: DbSession, actor: CurrentActor, alert_id: AlertId) -> AlertOut:
         return alert_out(await service.alert(session, actor, alert_id))
 
     @post("/{alert_id:int}/review", summary="Take a new alert under review", status_code=200)
-    async def review(self, session: DbSession, platform: PlatformDep, actor: CurrentActor, alert_id: int = AlertId) -> AlertOut:
+    async def review(self, session: DbSession, platform: PlatformDep, actor: CurrentActor, alert_id: AlertId) -> AlertOut:
         return alert_out(await service.review(session, platform, actor, alert_id))
 
     @post("/{alert_id:int}/close", summary="Close an alert, with the reason", status_code=200)
-    async def close(self, data: CloseIn, session: DbSession, platform: PlatformDep, actor: CurrentActor, alert_id: int = AlertId) -> AlertOut:
+    async def close(self, data: CloseIn, session: DbSession, platform: PlatformDep, actor: CurrentActor, alert_id: AlertId) -> AlertOut:
         return alert_out(await service.close(session, platform, actor, alert_id, data.reason))

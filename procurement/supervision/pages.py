@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import State
 from litestar.enums import RequestEncodingType
-from litestar.params import Body, Parameter
+from litestar.params import Body, QueryParameter
 from litestar.response import Redirect, Template
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -27,7 +27,7 @@ from procurement.supervision import rules, service
 from procurement.supervision.controllers import SUPERVISORS, AlertId
 from procurement.supervision.models import AlertState, RiskAlert
 from procurement.tenders import notices
-from procurement.tenders.controllers import TenderId
+from procurement.tenders.controllers import TenderIdPath
 from procurement.tenders.manage_pages import FORM_AGAIN, errors_of
 from procurement.tenders.models import Notice, NoticeKind
 from procurement.tenders.pages import STATUS_LABELS, label, yuan
@@ -155,7 +155,7 @@ class SupervisionPages(Controller):
 
     @get("/supervision", summary="The supervisors' console: tenders, alerts, opening records, links to the audit log and the blacklist")
     async def console(self, request: Request, session: DbSession, actor: CurrentActor,
-                      alert_state: str = Parameter(query="state", default="", pattern="^(|new|under_review|closed)$")) -> Template:
+                      alert_state: Annotated[str, QueryParameter(name="state", pattern="^(|new|under_review|closed)$")] = "") -> Template:
         found, total = await service.alerts(session, actor, service.AlertFilter(state=alert_state or None, limit=100))
         tenders = [{"id": t.id, "code": t.code, "title": t.title, "status": label(STATUS_LABELS, t.status), "budget": yuan(t.budget_fen),
                     "deadline": t.bid_deadline, "open_alerts": n} for t, n in await service.tenders_overview(session, actor)]
@@ -166,8 +166,8 @@ class SupervisionPages(Controller):
                     openings=openings, state_labels={k.value: v for k, v in STATE_LABELS.items()})
 
     @get("/supervision/alerts/{alert_id:int}", summary="A risk alert with its evidence, and the forms to review and close it")
-    async def alert(self, request: Request, session: DbSession, actor: CurrentActor, alert_id: int = AlertId,
-                    done: str = Parameter(default="", pattern="^(|review|close)$")) -> Template:
+    async def alert(self, request: Request, session: DbSession, actor: CurrentActor, alert_id: AlertId,
+                    done: Annotated[str, QueryParameter(pattern="^(|review|close)$")] = "") -> Template:
         return await _alert_page(request, session, actor, alert_id, done=done)
 
     async def _again(self, request: Request, session: AsyncSession, actor: Actor, alert_id: int, exc: DomainError,
@@ -178,7 +178,7 @@ class SupervisionPages(Controller):
 
     @post("/supervision/alerts/{alert_id:int}/review", summary="Take an alert under review, from its page", status_code=303,
           responses=FORM_AGAIN)
-    async def review(self, request: Request, session: DbSession, platform: PlatformDep, actor: CurrentActor, alert_id: int = AlertId) -> Any:
+    async def review(self, request: Request, session: DbSession, platform: PlatformDep, actor: CurrentActor, alert_id: AlertId) -> Any:
         try:
             await service.review(session, platform, actor, alert_id)
         except Conflict as exc:
@@ -188,7 +188,7 @@ class SupervisionPages(Controller):
     @post("/supervision/alerts/{alert_id:int}/close", summary="Close an alert with the reason, from its page", status_code=303,
           responses=FORM_AGAIN)
     async def close(self, request: Request, data: Form, session: DbSession, platform: PlatformDep, actor: CurrentActor,
-                    alert_id: int = AlertId) -> Any:
+                    alert_id: AlertId) -> Any:
         values = {"reason": form_text(data, "reason")}
         try:
             await service.close(session, platform, actor, alert_id, values["reason"])
@@ -201,7 +201,7 @@ class SupervisionPages(Controller):
          description="Every readable audit entry about the tender, its bids, securities and alerts in log order with its "
          "position and hash; its notices with their content hashes; the bids as they stood after the opening; its alerts.")
     async def report(self, state: State, session: DbSession, platform: PlatformDep, actor: CurrentActor,
-                     tender_id: int = TenderId) -> Response[bytes]:
+                     tender_id: TenderIdPath) -> Response[bytes]:
         tender, entries = await service.tender_history(session, actor, tender_id)
         tender_notices = await notices.of_tender(session, tender_id)
         bids = list((await session.execute(select(Bid).where(Bid.tender_id == tender_id).order_by(Bid.lot_number, Bid.id))).scalars())

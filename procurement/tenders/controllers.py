@@ -7,10 +7,10 @@ import json
 from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Controller, Response, delete, get, post, put
-from litestar.params import HeaderParameter, Parameter
+from litestar.params import HeaderParameter, PathParameter, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from procurement.clock import as_utc
@@ -31,7 +31,7 @@ from procurement.web.guards import requires_login, requires_roles
 # Columns the API does not show: money is shown in yuan, the rest is internal bookkeeping.
 INTERNAL_FIELDS = {"budget_fen", "idempotency_key", "owner_organisation_id", "next_check", "created_at", "updated_at", "submitted_at"}
 YUAN_PATTERN = r"^[0-9]{1,11}(\.[0-9]{1,2})?$"
-TenderId = Parameter(ge=1, le=MAX_ID, description="the tender's id")
+TenderIdPath = Annotated[int, PathParameter(ge=1, le=MAX_ID, description="the tender's id")]
 
 
 async def tender_out(session: AsyncSession, tender: Tender) -> schemas.TenderOut:
@@ -122,7 +122,7 @@ class TenderController(Controller):
         session: DbSession,
         platform: PlatformDep,
         actor: CurrentActor,
-        idempotency_key: str | None = HeaderParameter(name="Idempotency-Key", default=None, min_length=8, max_length=64),
+        idempotency_key: Annotated[str | None, HeaderParameter(name="Idempotency-Key", min_length=8, max_length=64)] = None,
     ) -> Response[schemas.TenderOut]:
         tender, created = await service.create_draft(session, platform, actor, data, idempotency_key)
         return Response(await tender_out(session, tender), status_code=201 if created else 200)
@@ -136,8 +136,8 @@ class TenderController(Controller):
     async def find(
         self,
         platform: PlatformDep,
-        q: str = Parameter(default="", max_length=100, description="keyword"),
-        region: str | None = Parameter(default=None, pattern=r"^[0-9]{6}$"),
+        q: Annotated[str, QueryParameter(max_length=100, description="keyword")] = "",
+        region: Annotated[str | None, QueryParameter(pattern=r"^[0-9]{6}$")] = None,
         track: rules.Track | None = None,
         category: rules.Category | None = None,
         method: rules.Method | None = None,
@@ -145,10 +145,10 @@ class TenderController(Controller):
         published_from: datetime | None = None,
         published_until: datetime | None = None,
         # Yuan as text: the query-string decoder checks ranges on numbers only, never on Decimal.
-        budget_min: str | None = Parameter(default=None, pattern=YUAN_PATTERN, description="yuan, e.g. 500000.00"),
-        budget_max: str | None = Parameter(default=None, pattern=YUAN_PATTERN, description="yuan"),
-        cursor: str | None = Parameter(default=None, max_length=200),
-        limit: int = Parameter(default=20, ge=1, le=100),
+        budget_min: Annotated[str | None, QueryParameter(pattern=YUAN_PATTERN, description="yuan, e.g. 500000.00")] = None,
+        budget_max: Annotated[str | None, QueryParameter(pattern=YUAN_PATTERN, description="yuan")] = None,
+        cursor: Annotated[str | None, QueryParameter(max_length=200)] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=100)] = 20,
     ) -> schemas.TenderPage:
         # Not the request's session: a read of its own, in one trip to the database (see Database.read).
         found = await platform.db.read(search.reader(
@@ -179,36 +179,36 @@ class TenderController(Controller):
         return items
 
     @get("/{tender_id:int}", summary="One tender (drafts only to their owner)")
-    async def one(self, session: DbSession, optional_actor: OptionalActor, tender_id: int = TenderId) -> schemas.TenderOut:
+    async def one(self, session: DbSession, optional_actor: OptionalActor, tender_id: TenderIdPath) -> schemas.TenderOut:
         return await tender_out(session, await service.get_tender(session, optional_actor, tender_id))
 
     @put("/{tender_id:int}", summary="Edit a draft", guards=[requires_roles(Role.purchaser, Role.agency)])
     async def update(
-        self, data: schemas.TenderDraft, session: DbSession, platform: PlatformDep, actor: CurrentActor, tender_id: int = TenderId
+        self, data: schemas.TenderDraft, session: DbSession, platform: PlatformDep, actor: CurrentActor, tender_id: TenderIdPath
     ) -> schemas.TenderOut:
         return await tender_out(session, await service.update_draft(session, platform, actor, tender_id, data))
 
     @post("/{tender_id:int}/submit", summary="Submit a draft for entry review (进场)",
           guards=[requires_roles(Role.purchaser, Role.agency)], status_code=200)
-    async def submit(self, session: DbSession, platform: PlatformDep, actor: CurrentActor, tender_id: int = TenderId) -> schemas.TenderOut:
+    async def submit(self, session: DbSession, platform: PlatformDep, actor: CurrentActor, tender_id: TenderIdPath) -> schemas.TenderOut:
         return await tender_out(session, await service.submit(session, platform, actor, tender_id))
 
     @post("/{tender_id:int}/review", summary="Accept or return a submitted tender against its checklist",
           guards=[requires_roles(Role.operator)], status_code=200)
     async def review(
-        self, data: schemas.ReviewIn, session: DbSession, platform: PlatformDep, actor: CurrentActor, tender_id: int = TenderId
+        self, data: schemas.ReviewIn, session: DbSession, platform: PlatformDep, actor: CurrentActor, tender_id: TenderIdPath
     ) -> schemas.ReviewOut:
         return review_out(await service.review(session, platform, actor, tender_id, data))
 
     @get("/{tender_id:int}/reviews", summary="The entry review decisions of a tender", guards=[requires_login])
-    async def reviews(self, session: DbSession, actor: CurrentActor, tender_id: int = TenderId) -> list[schemas.ReviewOut]:
+    async def reviews(self, session: DbSession, actor: CurrentActor, tender_id: TenderIdPath) -> list[schemas.ReviewOut]:
         await service.get_tender(session, actor, tender_id)
         return [review_out(r) for r in await service.reviews_of(session, tender_id)]
 
     @post("/{tender_id:int}/publish", summary="Publish an accepted tender now, or schedule its publication",
           guards=[requires_roles(Role.purchaser, Role.agency)], status_code=200)
     async def publish(
-        self, data: schemas.PublishIn, session: DbSession, platform: PlatformDep, actor: CurrentActor, tender_id: int = TenderId
+        self, data: schemas.PublishIn, session: DbSession, platform: PlatformDep, actor: CurrentActor, tender_id: TenderIdPath
     ) -> schemas.TenderOut:
         return await tender_out(session, await service.publish(session, platform, actor, tender_id, data))
 
@@ -216,19 +216,19 @@ class TenderController(Controller):
     @post("/{tender_id:int}/amendments", summary="Clarify or amend a published tender (moves the deadline if needed)",
           guards=[requires_roles(Role.purchaser, Role.agency)], status_code=201)
     async def amend(
-        self, data: schemas.AmendmentIn, session: DbSession, platform: PlatformDep, actor: CurrentActor, tender_id: int = TenderId
+        self, data: schemas.AmendmentIn, session: DbSession, platform: PlatformDep, actor: CurrentActor, tender_id: TenderIdPath
     ) -> schemas.AmendmentOut:
         return amendment_out(await service.amend(session, platform, actor, tender_id, data.summary))
 
     @post("/{tender_id:int}/terminate", summary="End a tender early (终止), with the reason; a published one gets a termination notice",
           guards=[requires_roles(Role.purchaser, Role.agency)], status_code=200)
     async def terminate(
-        self, data: schemas.TerminateIn, session: DbSession, platform: PlatformDep, actor: CurrentActor, tender_id: int = TenderId
+        self, data: schemas.TerminateIn, session: DbSession, platform: PlatformDep, actor: CurrentActor, tender_id: TenderIdPath
     ) -> schemas.TenderOut:
         return await tender_out(session, await service.terminate(session, platform, actor, tender_id, data.reason))
 
     @get("/{tender_id:int}/amendments", summary="The clarifications and amendments of a tender")
-    async def amendments(self, session: DbSession, optional_actor: OptionalActor, tender_id: int = TenderId) -> list[schemas.AmendmentOut]:
+    async def amendments(self, session: DbSession, optional_actor: OptionalActor, tender_id: TenderIdPath) -> list[schemas.AmendmentOut]:
         await service.get_tender(session, optional_actor, tender_id)
         return [amendment_out(a) for a in await service.amendments_of(session, tender_id)]
 
@@ -238,7 +238,7 @@ class CalendarController(Controller):
     tags = ["Tenders"]
 
     @get(summary="Holidays and working weekends of a year (working days are counted with them)")
-    async def year(self, session: DbSession, year: int = Parameter(ge=2000, le=2100)) -> list[schemas.CalendarDayOut]:
+    async def year(self, session: DbSession, year: Annotated[int, QueryParameter(ge=2000, le=2100)]) -> list[schemas.CalendarDayOut]:
         return [schemas.CalendarDayOut(day=d.day, kind=d.kind, name=d.name) for d in await holidays.list_days(session, year)]
 
     @put("/{day:date}", summary="Mark a day as a holiday or a working weekend", guards=[requires_roles(Role.operator)])

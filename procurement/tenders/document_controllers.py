@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from typing import Annotated
 from urllib.parse import quote
 
 from litestar import Controller, Request, Response, get, post
-from litestar.params import HeaderParameter, Parameter
+from litestar.params import HeaderParameter, PathParameter, QueryParameter
 from litestar.response import Stream
 from pydantic import BaseModel
 
 from procurement.identity.models import Role
 from procurement.tenders import documents
-from procurement.tenders.controllers import TenderId
+from procurement.tenders.controllers import TenderIdPath
 from procurement.tenders.documents import DocumentKind, DocumentView, ObtainedView
 from procurement.web.deps import (
     MAX_ID,
@@ -24,17 +25,17 @@ from procurement.web.deps import (
 )
 from procurement.web.guards import requires_roles
 
-DocumentId = Parameter(ge=1, le=MAX_ID, description="the document's id")
-VersionNumber = Parameter(ge=1, le=MAX_ID, description="the version number, from 1")
-FileName = Parameter(max_length=1000, description="the file name people see, e.g. 招标文件.pdf")
-Kind = Parameter(description="tender_documents (招标文件) or attachment")
-AmendmentNumber = Parameter(
-    default=None, ge=1, le=MAX_ID, description="the number of the amendment this upload belongs to: required once the tender is published"
-)
-ContentSha256 = HeaderParameter(
-    name="X-Content-SHA256", default=None, max_length=64,
+DocumentId = Annotated[int, PathParameter(ge=1, le=MAX_ID, description="the document's id")]
+VersionNumber = Annotated[int, PathParameter(ge=1, le=MAX_ID, description="the version number, from 1")]
+FileName = Annotated[str, QueryParameter(max_length=1000, description="the file name people see, e.g. 招标文件.pdf")]
+Kind = Annotated[DocumentKind, QueryParameter(description="tender_documents (招标文件) or attachment")]
+AmendmentNumber = Annotated[int | None, QueryParameter(
+    ge=1, le=MAX_ID, description="the number of the amendment this upload belongs to: required once the tender is published"
+)]
+ContentSha256 = Annotated[str | None, HeaderParameter(
+    name="X-Content-SHA256", max_length=64,
     description="optional: the SHA-256 (hex) of the file; if the body received differs, nothing is kept",
-)
+)]
 UPLOAD_DESCRIPTION = (
     "Send the file itself as the request body (not a form), with its `Content-Type`; it streams into storage "
     "while its SHA-256 and size are computed. Bodies up to `PROCUREMENT_MAX_DOCUMENT_BYTES` (default 200 MiB; larger: 413). "
@@ -122,11 +123,11 @@ class TenderDocumentController(Controller):
         request: Request,
         platform: PlatformDep,
         actor: CurrentActor,
-        tender_id: int = TenderId,
-        name: str = FileName,
-        kind: DocumentKind = Kind,
-        amendment: int | None = AmendmentNumber,
-        sha256: str | None = ContentSha256,
+        tender_id: TenderIdPath,
+        name: FileName,
+        kind: Kind,
+        amendment: AmendmentNumber = None,
+        sha256: ContentSha256 = None,
     ) -> DocumentOut:
         upload = documents.UploadRequest(
             tender_id=tender_id, content_type=request.headers.get("content-type", ""), content_length=_content_length(request),
@@ -144,10 +145,10 @@ class TenderDocumentController(Controller):
         request: Request,
         platform: PlatformDep,
         actor: CurrentActor,
-        tender_id: int = TenderId,
-        document_id: int = DocumentId,
-        amendment: int | None = AmendmentNumber,
-        sha256: str | None = ContentSha256,
+        tender_id: TenderIdPath,
+        document_id: DocumentId,
+        amendment: AmendmentNumber = None,
+        sha256: ContentSha256 = None,
     ) -> DocumentOut:
         upload = documents.UploadRequest(
             tender_id=tender_id, content_type=request.headers.get("content-type", ""), content_length=_content_length(request),
@@ -156,7 +157,7 @@ class TenderDocumentController(Controller):
         return document_out(await documents.upload(platform, actor, upload, request.stream()))
 
     @get("/{tender_id:int}/documents", summary="The documents of a tender, every version with its SHA-256 and size")
-    async def listing(self, session: DbSession, optional_actor: OptionalActor, tender_id: int = TenderId) -> list[DocumentOut]:
+    async def listing(self, session: DbSession, optional_actor: OptionalActor, tender_id: TenderIdPath) -> list[DocumentOut]:
         return [document_out(d) for d in await documents.list_documents(session, optional_actor, tender_id)]
 
     @get(
@@ -168,8 +169,8 @@ class TenderDocumentController(Controller):
         opt={"skip_compression": True},  # keep Content-Length; documents are mostly compressed already
     )
     async def download(
-        self, platform: PlatformDep, optional_actor: OptionalActor, tender_id: int = TenderId, document_id: int = DocumentId,
-        version: int = VersionNumber,
+        self, platform: PlatformDep, optional_actor: OptionalActor, tender_id: TenderIdPath, document_id: DocumentId,
+        version: VersionNumber,
     ) -> Stream:
         opened = await documents.open_download(platform, optional_actor, tender_id, document_id, version)
         row = opened.version
@@ -193,7 +194,7 @@ class TenderDocumentController(Controller):
         guards=[requires_roles(Role.supplier)], status_code=201,
     )
     async def obtain(
-        self, session: DbSession, platform: PlatformDep, actor: CurrentActor, tender_id: int = TenderId
+        self, session: DbSession, platform: PlatformDep, actor: CurrentActor, tender_id: TenderIdPath
     ) -> Response[ObtainedOut]:
         record, created = await documents.obtain(session, platform, actor, tender_id)
         out = ObtainedOut(
@@ -206,5 +207,5 @@ class TenderDocumentController(Controller):
         description="Only for the organisations running the tender, the trading centre and supervisors (招标投标法 第二十二条).",
         guards=[OVERSEERS],
     )
-    async def obtained(self, session: DbSession, actor: CurrentActor, tender_id: int = TenderId) -> list[ObtainedByOut]:
+    async def obtained(self, session: DbSession, actor: CurrentActor, tender_id: TenderIdPath) -> list[ObtainedByOut]:
         return [obtained_by_out(o) for o in await documents.obtained_list(session, actor, tender_id)]

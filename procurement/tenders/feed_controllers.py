@@ -8,17 +8,16 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from litestar import Controller, Response, get
-from litestar.params import Parameter, QueryParameter
+from litestar.params import QueryParameter
 from litestar.response import Stream
 from pydantic import BaseModel, Field
 
 from procurement.clock import as_utc
 from procurement.errors import InvalidInput, NotFound
 from procurement.tenders import feeds, ocds, service
+from procurement.tenders.controllers import TenderIdPath
 from procurement.tenders.money import to_yuan
 from procurement.web.deps import MAX_ID, DbSession, PlatformDep
-
-TenderId = Parameter(ge=1, le=MAX_ID, description="the tender's id")
 
 
 class TenderSummary(BaseModel):
@@ -84,7 +83,7 @@ class OcdsController(Controller):
         summary="A published tender's OCDS releases (release package, oldest first)",
         description="One immutable OCDS 1.1 release per public change of the tender. See docs/open-data.md.",
     )
-    async def tender_releases(self, session: DbSession, platform: PlatformDep, tender_id: int = TenderId) -> dict[str, Any]:
+    async def tender_releases(self, session: DbSession, platform: PlatformDep, tender_id: TenderIdPath) -> dict[str, Any]:
         await service.get_tender(session, None, tender_id)
         releases = await ocds.releases_of(session, tender_id)
         if not releases:
@@ -95,7 +94,7 @@ class OcdsController(Controller):
         "/tenders/{tender_id:int}/record",
         summary="A published tender's OCDS record (record package with the compiled release)",
     )
-    async def tender_record(self, session: DbSession, platform: PlatformDep, tender_id: int = TenderId) -> dict[str, Any]:
+    async def tender_record(self, session: DbSession, platform: PlatformDep, tender_id: TenderIdPath) -> dict[str, Any]:
         await service.get_tender(session, None, tender_id)
         releases = await ocds.releases_of(session, tender_id)
         if not releases:
@@ -116,7 +115,7 @@ class OcdsController(Controller):
         platform: PlatformDep,
         # Text, read here: the errors then name the parameters as the client wrote them.
         since: Annotated[str, QueryParameter(name="from", max_length=40, description="ISO 8601 with offset, e.g. 2026-01-01T00:00:00+08:00")],
-        until: str | None = Parameter(default=None, max_length=40, description="ISO 8601 with offset; now if omitted"),
+        until: Annotated[str | None, QueryParameter(max_length=40, description="ISO 8601 with offset; now if omitted")] = None,
     ) -> Stream:
         start = _moment("query.from", since)
         limit = feeds.watermark(platform)
@@ -149,8 +148,8 @@ class FeedController(Controller):
         self,
         session: DbSession,
         platform: PlatformDep,
-        after: int = Parameter(default=0, ge=0, le=MAX_ID, description="the cursor of the last change read; 0 for the beginning"),
-        limit: int = Parameter(default=100, ge=1, le=500),
+        after: Annotated[int, QueryParameter(ge=0, le=MAX_ID, description="the cursor of the last change read; 0 for the beginning")] = 0,
+        limit: Annotated[int, QueryParameter(ge=1, le=500)] = 100,
     ) -> FeedPage:
         found, held = await feeds.changes(session, platform, after=after, limit=limit)
         base = platform.settings.base_url

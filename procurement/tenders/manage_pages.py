@@ -31,7 +31,7 @@ from procurement.i18n import gettext
 from procurement.identity import service as identity
 from procurement.identity.models import OrganisationKind, Role
 from procurement.tenders import mall_only, service
-from procurement.tenders.controllers import TenderId
+from procurement.tenders.controllers import TenderIdPath
 from procurement.tenders.models import Tender, TenderStatus
 from procurement.tenders.money import to_yuan
 from procurement.tenders.pages import (
@@ -447,14 +447,14 @@ class TenderManagePages(Controller):
 
     @get("/manage/tenders/{tender_id:int}", summary="One of my organisation's tenders: status, entry review, what can be done now")
     async def one(
-        self, request: Request, session: DbSession, actor: CurrentActor, tender_id: int = TenderId,
+        self, request: Request, session: DbSession, actor: CurrentActor, tender_id: TenderIdPath,
         done: str = "", amended: int | None = None,
     ) -> Template:
         tender = await service.managed_tender(session, actor, tender_id)
         return await _tender_page(request, session, actor, tender, done=done[:20], amended=amended)
 
     @get("/manage/tenders/{tender_id:int}/edit", summary="The form to edit a draft")
-    async def edit_form(self, request: Request, session: DbSession, actor: CurrentActor, tender_id: int = TenderId) -> Any:
+    async def edit_form(self, request: Request, session: DbSession, actor: CurrentActor, tender_id: TenderIdPath) -> Any:
         tender = await service.managed_tender(session, actor, tender_id)
         if not service.can_change(actor, tender) or tender.status != TenderStatus.draft:
             return Redirect(f"/manage/tenders/{tender_id}", status_code=303)
@@ -463,7 +463,7 @@ class TenderManagePages(Controller):
 
     @post("/manage/tenders/{tender_id:int}/edit", summary="Save a draft from the form", status_code=303, responses=FORM_AGAIN)
     async def edit(
-        self, request: Request, data: Form, session: DbSession, platform: PlatformDep, actor: CurrentActor, tender_id: int = TenderId
+        self, request: Request, data: Form, session: DbSession, platform: PlatformDep, actor: CurrentActor, tender_id: TenderIdPath
     ) -> Any:
         tender = await service.managed_tender(session, actor, tender_id)
         form = read_form(data)
@@ -491,7 +491,7 @@ class TenderManagePages(Controller):
 
     @post("/manage/tenders/{tender_id:int}/submit", summary="Submit a draft for entry review from its page", status_code=303,
           responses=FORM_AGAIN)
-    async def submit(self, request: Request, session: DbSession, platform: PlatformDep, actor: CurrentActor, tender_id: int = TenderId) -> Any:
+    async def submit(self, request: Request, session: DbSession, platform: PlatformDep, actor: CurrentActor, tender_id: TenderIdPath) -> Any:
         try:
             await service.submit(session, platform, actor, tender_id)
         except (InvalidInput, Conflict) as exc:
@@ -501,7 +501,7 @@ class TenderManagePages(Controller):
     @post("/manage/tenders/{tender_id:int}/publish", summary="Publish an accepted tender now, or at a chosen time, from its page",
           status_code=303, responses=FORM_AGAIN)
     async def publish(
-        self, request: Request, data: Form, session: DbSession, platform: PlatformDep, actor: CurrentActor, tender_id: int = TenderId
+        self, request: Request, data: Form, session: DbSession, platform: PlatformDep, actor: CurrentActor, tender_id: TenderIdPath
     ) -> Any:
         when = str(data.get("publish_at", "")).strip()
         values = {"publish_at": when}
@@ -521,7 +521,7 @@ class TenderManagePages(Controller):
     @post("/manage/tenders/{tender_id:int}/amend", summary="Clarify or amend a published tender from its page", status_code=303,
           responses=FORM_AGAIN)
     async def amend(
-        self, request: Request, data: Form, session: DbSession, platform: PlatformDep, actor: CurrentActor, tender_id: int = TenderId
+        self, request: Request, data: Form, session: DbSession, platform: PlatformDep, actor: CurrentActor, tender_id: TenderIdPath
     ) -> Any:
         values = {"summary": str(data.get("summary", "")).strip()}
         try:
@@ -539,7 +539,7 @@ class TenderManagePages(Controller):
     @post("/manage/tenders/{tender_id:int}/terminate", summary="Terminate a tender with a reason from its page (终止)", status_code=303,
           description="As POST /api/tenders/{tender_id}/terminate: a published tender gets a termination notice.", responses=FORM_AGAIN)
     async def terminate(
-        self, request: Request, data: Form, session: DbSession, platform: PlatformDep, actor: CurrentActor, tender_id: int = TenderId
+        self, request: Request, data: Form, session: DbSession, platform: PlatformDep, actor: CurrentActor, tender_id: TenderIdPath
     ) -> Any:
         values = {"reason": str(data.get("reason", "")).strip()}
         try:
@@ -595,7 +595,7 @@ class ReviewQueuePages(Controller):
 
     @get("/review-queue/{tender_id:int}", summary="One submitted tender with its checklist of required materials",
          guards=[requires_roles(Role.operator, Role.supervisor)])
-    async def one(self, request: Request, session: DbSession, platform: PlatformDep, actor: CurrentActor, tender_id: int = TenderId) -> Template:
+    async def one(self, request: Request, session: DbSession, platform: PlatformDep, actor: CurrentActor, tender_id: TenderIdPath) -> Template:
         tender = await service.get_tender(session, actor, tender_id)
         return await self._render(request, session, platform, actor, tender)
 
@@ -632,7 +632,7 @@ class ReviewQueuePages(Controller):
     @post("/review-queue/{tender_id:int}", summary="Accept or return a submitted tender against its checklist", status_code=303,
           guards=[requires_roles(Role.operator)], responses=FORM_AGAIN)
     async def decide(
-        self, request: Request, data: Form, session: DbSession, platform: PlatformDep, actor: CurrentActor, tender_id: int = TenderId
+        self, request: Request, data: Form, session: DbSession, platform: PlatformDep, actor: CurrentActor, tender_id: TenderIdPath
     ) -> Any:
         tender = await service.get_tender(session, actor, tender_id)
         required = service.CHECKLISTS[tender.method]

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from litestar import Controller, get
-from litestar.params import Parameter
+from litestar.params import PathParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from procurement.tenders import notices, schemas, service
-from procurement.tenders.controllers import TenderId
+from procurement.tenders.controllers import TenderIdPath
 from procurement.tenders.models import Notice
 from procurement.web.deps import MAX_ID, DbSession, OptionalActor, PlatformDep
 
-NoticeId = Parameter(ge=1, le=MAX_ID, description="the notice's id")
+NoticeId = Annotated[int, PathParameter(ge=1, le=MAX_ID, description="the notice's id")]
 
 
 def page_path(notice_id: int) -> str:
@@ -49,7 +51,7 @@ class NoticeController(Controller):
 
     @get("/api/tenders/{tender_id:int}/notices", summary="A tender's published notices, oldest first")
     async def of_tender(
-        self, session: DbSession, platform: PlatformDep, optional_actor: OptionalActor, tender_id: int = TenderId
+        self, session: DbSession, platform: PlatformDep, optional_actor: OptionalActor, tender_id: TenderIdPath
     ) -> list[schemas.NoticeOut]:
         await service.get_tender(session, optional_actor, tender_id)
         return [await notice_out(session, n, platform.settings.base_url) for n in await notices.of_tender(session, tender_id)]
@@ -61,5 +63,5 @@ class NoticeController(Controller):
         "entry's position, and the first signed checkpoint covering it: fetch `/api/audit/proofs/inclusion?seq=...` "
         "to check it against the platform's public key.",
     )
-    async def one(self, session: DbSession, platform: PlatformDep, notice_id: int = NoticeId) -> schemas.NoticeOut:
+    async def one(self, session: DbSession, platform: PlatformDep, notice_id: NoticeId) -> schemas.NoticeOut:
         return await notice_out(session, await notices.get(session, notice_id), platform.settings.base_url)

@@ -134,7 +134,7 @@ class NoticePages(Controller):
     tags = ["Pages"]
 
     @get("/notices/{notice_id:int}", summary="A published notice (page)")
-    async def one(self, request: Request, session: DbSession, platform: PlatformDep, notice_id: int = NoticeId) -> Template:
+    async def one(self, request: Request, session: DbSession, platform: PlatformDep, notice_id: NoticeId) -> Template:
         view = await _view(session, notice_id)
         return page(request, "notices/notice.html", notice=view, pdf_url=pdf_path(notice_id), base_url=platform.settings.base_url)
 
@@ -145,7 +145,7 @@ class NoticePages(Controller):
         "project, the publication time, and the audit-log position and checkpoint to verify it with.",
         media_type="application/pdf",
     )
-    async def pdf(self, state: State, session: DbSession, platform: PlatformDep, notice_id: int = NoticeId) -> Response[bytes]:
+    async def pdf(self, state: State, session: DbSession, platform: PlatformDep, notice_id: NoticeId) -> Response[bytes]:
         view = await _view(session, notice_id)
         renderer: PdfRenderer = state.pdf
         pdf = await renderer.render(

@@ -6,12 +6,12 @@ import re
 from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
 from litestar.enums import MediaType
 from litestar.openapi import ResponseSpec
-from litestar.params import Parameter
+from litestar.params import QueryParameter
 from litestar.response import Redirect, Template
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,7 +26,7 @@ from procurement.platform import Platform
 from procurement.tenders import documents, notices, progress, rules, search, service
 from procurement.tenders.controllers import (
     YUAN_PATTERN,
-    TenderId,
+    TenderIdPath,
     decode_cursor,
     encode_cursor,
 )
@@ -283,17 +283,17 @@ class TenderPages(Controller):
         platform: PlatformDep,
         # Text, not enums, dates or numbers: the search form sends its empty fields too; wrong
         # values are answered with the form and a field error.
-        q: str = Parameter(default="", max_length=200, description="keyword: title or project code"),
-        track: str = Parameter(default="", max_length=32),
-        category: str = Parameter(default="", max_length=32),
-        method: str = Parameter(default="", max_length=32),
-        status: str = Parameter(default="", max_length=32, description="a public state, such as published"),
-        region: str = Parameter(default="", max_length=32, description="6-digit region code"),
-        published_from: str = Parameter(default="", max_length=32, description="first day of publication, Beijing time (2026-03-01)"),
-        published_to: str = Parameter(default="", max_length=32, description="last day of publication, Beijing time, inclusive"),
-        budget_min: str = Parameter(default="", max_length=32, description="lowest budget in yuan"),
-        budget_max: str = Parameter(default="", max_length=32, description="highest budget in yuan"),
-        cursor: str = Parameter(default="", max_length=200),
+        q: Annotated[str, QueryParameter(max_length=200, description="keyword: title or project code")] = "",
+        track: Annotated[str, QueryParameter(max_length=32)] = "",
+        category: Annotated[str, QueryParameter(max_length=32)] = "",
+        method: Annotated[str, QueryParameter(max_length=32)] = "",
+        status: Annotated[str, QueryParameter(max_length=32, description="a public state, such as published")] = "",
+        region: Annotated[str, QueryParameter(max_length=32, description="6-digit region code")] = "",
+        published_from: Annotated[str, QueryParameter(max_length=32, description="first day of publication, Beijing time (2026-03-01)")] = "",
+        published_to: Annotated[str, QueryParameter(max_length=32, description="last day of publication, Beijing time, inclusive")] = "",
+        budget_min: Annotated[str, QueryParameter(max_length=32, description="lowest budget in yuan")] = "",
+        budget_max: Annotated[str, QueryParameter(max_length=32, description="highest budget in yuan")] = "",
+        cursor: Annotated[str, QueryParameter(max_length=200)] = "",
     ) -> Template:
         typed = {"q": q, "track": track, "category": category, "method": method, "status": status, "region": region,
                  "published_from": published_from, "published_to": published_to, "budget_min": budget_min, "budget_max": budget_max}
@@ -335,8 +335,8 @@ class TenderPages(Controller):
 
     @get("/tenders/{tender_id:int}", summary="One tender's notice (published tenders; drafts only to those who may see them)")
     async def one(
-        self, request: Request, session: DbSession, platform: PlatformDep, optional_actor: OptionalActor, tender_id: int = TenderId,
-        done: str = Parameter(default="", max_length=20),
+        self, request: Request, session: DbSession, platform: PlatformDep, optional_actor: OptionalActor, tender_id: TenderIdPath,
+        done: Annotated[str, QueryParameter(max_length=20)] = "",
     ) -> Template:
         tender = await service.get_tender(session, optional_actor, tender_id)
         return await _tender_page(request, session, platform, optional_actor, tender, done=done)
@@ -345,7 +345,7 @@ class TenderPages(Controller):
           description="As POST /api/tenders/{tender_id}/obtained, for a supplier's cookie session; back to the tender's page.",
           guards=[requires_roles(Role.supplier)], status_code=303, responses=PAGE_AGAIN)
     async def obtain(
-        self, request: Request, session: DbSession, platform: PlatformDep, actor: CurrentActor, tender_id: int = TenderId
+        self, request: Request, session: DbSession, platform: PlatformDep, actor: CurrentActor, tender_id: TenderIdPath
     ) -> Any:
         try:
             await documents.obtain(session, platform, actor, tender_id)

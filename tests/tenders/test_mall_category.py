@@ -118,7 +118,7 @@ async def test_at_or_above_the_limit_the_tender_goes_ahead_and_the_reviewer_sees
     assert "desktops 台式计算机" in page.text
     review = await client.get(f"/review-queue/{tender_id}", headers=HTML)
     assert review.status_code == 200
-    assert "<code>desktops</code> 台式计算机" in review.text and "1,000,000.00" in review.text and "(office)" in review.text
+    assert "<code>desktops</code> 台式计算机" in review.text and "1,000,000.00" in review.text and "（office）" in review.text  # the list entry that covers it
 
 
 @pytest.mark.usefixtures("tree")

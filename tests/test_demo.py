@@ -6,6 +6,7 @@ import json
 from dataclasses import replace
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from bidding.award.models import AwardLot, AwardObjection
@@ -27,6 +28,10 @@ from procurement.demo import (
 from procurement.identity.models import Organisation, User
 from procurement.supervision.models import RiskAlert
 from procurement.tenders.models import Notice, Tender
+
+# A full demo load costs ~25 s. The first test loads it on both databases (twice, for
+# idempotency); the tests that only read what it made run on SQLite, the database `make run` uses.
+sqlite_only = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 
 async def test_demo_accounts_log_in_and_a_second_load_changes_nothing(platform, client) -> None:
@@ -53,6 +58,7 @@ async def test_demo_accounts_log_in_and_a_second_load_changes_nothing(platform, 
 LIVE = Tender.code.not_like("DEMO-STATS-%")  # type: ignore[attr-defined]
 
 
+@sqlite_only
 async def test_demo_tenders_cover_the_states_and_the_public_sees_only_the_published(platform, client) -> None:
     await load_demo(platform)
     async with platform.db.transaction(write=False) as session:
@@ -66,6 +72,7 @@ async def test_demo_tenders_cover_the_states_and_the_public_sees_only_the_publis
     assert len({t["region"] for t in public}) >= 3
 
 
+@sqlite_only
 async def test_demo_history_reads_forward_in_time_with_its_notices(platform, client) -> None:
     await load_demo(platform)
     async with platform.db.transaction(write=False) as session:
@@ -92,6 +99,7 @@ async def test_demo_bids_from_one_address_raise_one_alert_after_the_deadline(pla
         assert (await session.execute(select(func.count()).select_from(RiskAlert).where(RiskAlert.rule == "same_address"))).scalar_one() == 1
 
 
+@sqlite_only
 async def test_demo_blacklist_has_entries_in_force_expired_and_lifted(platform, client) -> None:
     await load_demo(platform)
     public = (await client.get("/api/credit/entries")).json()["items"]

@@ -246,6 +246,12 @@ async def tender_award_out(session: Any, platform: Any, actor: Any, tender_id: i
     return TenderAwardOut(tender_id=tender_id, status=tender.status, lots=[lot_out(v, now) for v in views])
 
 
+async def _lot_out(session: Any, platform: Any, actor: Any, tender_id: int, lot_number: int) -> LotAwardOut:
+    """The lot as the award listing shows it to this actor (the answer of every lot step)."""
+    listing = await tender_award_out(session, platform, actor, tender_id)
+    return next(lot for lot in listing.lots if lot.lot_number == lot_number)
+
+
 async def render_letter(state: State, platform: Any, row: AwardLetter) -> bytes:
     renderer: PdfRenderer = state.pdf
     return await renderer.render("pdf/award_letter.html", {
@@ -297,8 +303,7 @@ class AwardController(Controller):
     async def confirm(self, data: ConfirmIn, session: DbSession, platform: PlatformDep, actor: CurrentActor,
                       tender_id: TenderIdPath, lot_number: LotNumber) -> LotAwardOut:
         await award.confirm_award(session, platform, actor, tender_id, lot_number, data.rank, data.reason)
-        listing = await tender_award_out(session, platform, actor, tender_id)
-        return next(lot for lot in listing.lots if lot.lot_number == lot_number)
+        return await _lot_out(session, platform, actor, tender_id, lot_number)
 
     @post("/api/tenders/{tender_id:int}/lots/{lot_number:int}/refusal", guards=[RUNNERS], status_code=200,
           summary="Record that the lot's winner refuses to sign: its security is forfeited unless for force majeure",
@@ -309,8 +314,7 @@ class AwardController(Controller):
     async def refuse(self, data: RefusalIn, session: DbSession, platform: PlatformDep, actor: CurrentActor,
                      tender_id: TenderIdPath, lot_number: LotNumber) -> LotAwardOut:
         await refusal.record_refusal(session, platform, actor, tender_id, lot_number, data.reason, data.evidence)
-        listing = await tender_award_out(session, platform, actor, tender_id)
-        return next(lot for lot in listing.lots if lot.lot_number == lot_number)
+        return await _lot_out(session, platform, actor, tender_id, lot_number)
 
     @post("/api/tenders/{tender_id:int}/lots/{lot_number:int}/failure", guards=[RUNNERS], status_code=200,
           summary="Fail a lot whose candidates are publicised, or whose winner refused: the failed-tender notice goes out",
@@ -320,8 +324,7 @@ class AwardController(Controller):
     async def fail(self, data: FailIn, session: DbSession, platform: PlatformDep, actor: CurrentActor,
                    tender_id: TenderIdPath, lot_number: LotNumber) -> LotAwardOut:
         await award.fail_lot(session, platform, actor, tender_id, lot_number, data.reason)
-        listing = await tender_award_out(session, platform, actor, tender_id)
-        return next(lot for lot in listing.lots if lot.lot_number == lot_number)
+        return await _lot_out(session, platform, actor, tender_id, lot_number)
 
     @put("/api/tenders/{tender_id:int}/lots/{lot_number:int}/contract", guards=[RUNNERS], status_code=200, request_max_body_size=None,
          summary="Record the signed contract with its document (streamed body) and publish it",
@@ -336,8 +339,7 @@ class AwardController(Controller):
                                    int(length) if length and length.isdigit() else None)
         await contract.record_contract(platform, actor, data, request.stream())
         async with platform.db.transaction(write=False) as session:
-            listing = await tender_award_out(session, platform, actor, tender_id)
-        return next(lot for lot in listing.lots if lot.lot_number == lot_number)
+            return await _lot_out(session, platform, actor, tender_id, lot_number)
 
     @get("/api/tenders/{tender_id:int}/lots/{lot_number:int}/contract", summary="The published contract's document (streamed)",
          opt={"skip_compression": True})

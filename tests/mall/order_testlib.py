@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from procurement.identity.models import Role
+from procurement.identity import sessions
+from procurement.identity.models import Role, User
 from tests.conftest import TestUser, bearer
 from tests.mall.mall_testlib import Mall, build_mall
 
@@ -52,3 +53,10 @@ async def build_shop(client: Any, users: Any, *, budget: str = "100000.00") -> S
     shop = Shop(mall, purchaser, await bearer(client, purchaser), supplier, seller, product)
     assert (await shop.budget(budget)).status_code == 200
     return shop
+
+
+async def actor_of(platform: Any, user_id: int) -> Any:
+    """The acting user as the services see it, for tests that call them directly."""
+    async with platform.db.transaction(write=False) as session:
+        user = await session.get(User, user_id)
+        return await sessions.actor_for(session, user, via="bearer", session_id=None)

@@ -13,27 +13,18 @@ import pytest
 from sqlalchemy import select
 
 from procurement.errors import Conflict
-from procurement.identity import sessions
-from procurement.identity.models import Role, User
+from procurement.identity.models import Role
 from procurement.mall import orders
 from procurement.mall.models import Product
 from procurement.mall.order_models import Budget, Order
 from procurement.mall.order_schemas import OrderIn
-from tests.mall.order_testlib import DELIVERY, build_shop
+from tests.mall.order_testlib import DELIVERY, actor_of, build_shop
 
 BUYERS = 12
 
 
-@pytest.fixture(autouse=True)
-def _postgres_only(database_url: str) -> None:
-    if database_url.startswith("sqlite"):
-        pytest.skip("SQLite serialises writers: concurrent transactions cannot race there; this runs on PostgreSQL")
-
-
-async def _actor(platform, user_id: int):
-    async with platform.db.transaction(write=False) as session:
-        user = await session.get(User, user_id)
-        return await sessions.actor_for(session, user, via="bearer", session_id=None)
+# SQLite serialises writers: concurrent transactions cannot race there.
+pytestmark = pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
 
 
 def _order(product_id: int, quantity: int) -> OrderIn:
@@ -57,7 +48,7 @@ async def test_many_purchasers_ordering_the_last_units_never_oversell(client, us
     for _ in range(BUYERS):
         user = await users.make(Role.purchaser)
         assert (await shop.budget("100000.00", organisation_id=user.organisation_id)).status_code == 200
-        buyers.append(await _actor(platform, user.user_id))
+        buyers.append(await actor_of(platform, user.user_id))
     results = await _race(platform, buyers, _order(last["id"], 1))
     placed = [r for r in results if isinstance(r, int)]
     refused = [r for r in results if isinstance(r, Exception)]
@@ -70,9 +61,9 @@ async def test_many_purchasers_ordering_the_last_units_never_oversell(client, us
 
 async def test_many_orders_of_one_unit_never_overspend_its_budget(client, users, platform) -> None:
     shop = await build_shop(client, users, budget="12897.00")  # exactly three units at 4,299.00
-    buyers = [await _actor(platform, shop.purchaser.user_id)]
+    buyers = [await actor_of(platform, shop.purchaser.user_id)]
     for _ in range(BUYERS - 1):  # colleagues of the same unit, all at once
-        buyers.append(await _actor(platform, (await users.make(Role.purchaser, organisation_id=shop.purchaser.organisation_id)).user_id))
+        buyers.append(await actor_of(platform, (await users.make(Role.purchaser, organisation_id=shop.purchaser.organisation_id)).user_id))
     # Stock enough for everyone: only the budget can stop them.
     await shop.mall.client.patch(f"/api/mall/products/{shop.product['id']}", headers=shop.seller, json={"stock": 100})
     results = await _race(platform, buyers, _order(shop.product["id"], 1))

@@ -13,26 +13,16 @@ import pytest
 from sqlalchemy import func, select
 
 from procurement.errors import DomainError, InvalidInput
-from procurement.identity import sessions
-from procurement.identity.models import Role, User
+from procurement.identity.models import Role
 from procurement.mall import returns
 from procurement.mall.models import Product
 from procurement.mall.order_models import Budget, OrderReturn, ReturnStatus
 from procurement.mall.order_schemas import ReturnIn
-from tests.mall.order_testlib import build_shop
+from tests.mall.order_testlib import actor_of, build_shop
 from tests.mall.test_returns import accepted_order, agreed_and_sent, ask
 
-
-@pytest.fixture(autouse=True)
-def _postgres_only(database_url: str) -> None:
-    if database_url.startswith("sqlite"):
-        pytest.skip("SQLite serialises writers: concurrent transactions cannot race there; this runs on PostgreSQL")
-
-
-async def _actor(platform, user_id: int):
-    async with platform.db.transaction(write=False) as session:
-        user = await session.get(User, user_id)
-        return await sessions.actor_for(session, user, via="bearer", session_id=None)
+# SQLite serialises writers: concurrent transactions cannot race there.
+pytestmark = pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
 
 
 async def _together(platform, calls) -> list[object]:
@@ -50,7 +40,7 @@ async def test_two_returns_of_the_same_units_cannot_both_pass(client, users, pla
     shop = await build_shop(client, users)
     order = await accepted_order(shop, units=2)
     colleague = await users.make(Role.purchaser, organisation_id=shop.purchaser.organisation_id)
-    buyers = [await _actor(platform, shop.purchaser.user_id), await _actor(platform, colleague.user_id)] * 3
+    buyers = [await actor_of(platform, shop.purchaser.user_id), await actor_of(platform, colleague.user_id)] * 3
     body = ReturnIn(items=[{"item_id": order["items"][0]["id"], "quantity": 2}], reason="批量故障")  # type: ignore[list-item]
 
     def asking(actor):
@@ -69,7 +59,7 @@ async def test_a_receipt_confirmed_twice_at_once_releases_once(client, users, pl
     order = await accepted_order(shop, units=2)
     ret = (await ask(shop, order, 2)).json()
     await agreed_and_sent(shop, order["id"], ret["id"])
-    seller = await _actor(platform, shop.supplier.user_id)
+    seller = await actor_of(platform, shop.supplier.user_id)
 
     def receiving(session):
         return returns.receive(session, platform, seller, order["id"], ret["id"], "")

@@ -13,7 +13,6 @@ from litestar import Litestar
 from litestar.config.compression import CompressionConfig
 from litestar.datastructures import State
 from litestar.di import Provide
-from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
@@ -112,22 +111,45 @@ class _Metrics(PrometheusController):
 
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None, run_scheduler: bool | None = None) -> Litestar:
     settings = settings or Settings.from_env()
+    app = build_app(max_body_bytes=settings.max_body_bytes)
+    bind(app, settings, clock=clock, run_scheduler=run_scheduler)
+    return app
+
+
+def bind(app: Litestar, settings: Settings, *, clock: Clock | None = None, run_scheduler: bool | None = None) -> None:
+    """Gives an app from ``build_app`` its platform and the parts made from it, in ``app.state``.
+
+    Everything that needs the platform (the dependencies, both middlewares, the lifespan)
+    reads it from there, so an app is bound once in production. The tests build the routes
+    once and bind them again for each test, after the previous test's lifespan has ended:
+    building the routes costs ~0.6 s (Litestar checks every handler's signature), more than
+    most tests.
+    """
     configure_logging(settings.log_level, json_lines=settings.log_json)
     platform = Platform.build(settings, clock=clock)
-    runner = SchedulerRunner(platform, build_registry(), poll_seconds=settings.scheduler_poll_seconds)
-    schedule = settings.scheduler_enabled if run_scheduler is None else run_scheduler
-    templates = make_environment()
+    app.state = State({
+        "platform": platform,
+        "scheduler": SchedulerRunner(platform, build_registry(), poll_seconds=settings.scheduler_poll_seconds),
+        "run_scheduler": settings.scheduler_enabled if run_scheduler is None else run_scheduler,
+        "pdf": PdfRenderer(app.template_engine.engine),  # type: ignore[union-attr]
+        "public_cache": PublicCache(settings.public_cache_seconds),
+    })
 
-    @asynccontextmanager
-    async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        if schedule:
-            await runner.start()
-        try:
-            yield
-        finally:
-            await runner.stop()
-            await platform.close()
 
+@asynccontextmanager
+async def _lifespan(app: Litestar) -> AsyncIterator[None]:
+    state = app.state
+    if state.run_scheduler:
+        await state.scheduler.start()
+    try:
+        yield
+    finally:
+        await state.scheduler.stop()
+        await state.platform.close()
+
+
+def build_app(*, max_body_bytes: int) -> Litestar:
+    """Every route, the middleware and the configuration; nothing bound to a database yet (``bind``)."""
     app = Litestar(
         route_handlers=[
             SystemController,
@@ -195,11 +217,11 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
         },
         guards=[csrf_protect],
         middleware=[
-            DefineMiddleware(ActorMiddleware, platform=platform),
+            ActorMiddleware,
             PrometheusConfig(app_name="procurement", group_path=True).middleware,
         ],
         exception_handlers=EXCEPTION_HANDLERS,
-        template_config=TemplateConfig(instance=JinjaTemplateEngine.from_environment(templates)),
+        template_config=TemplateConfig(instance=JinjaTemplateEngine.from_environment(make_environment())),
         openapi_config=OpenAPIConfig(
             title="Procurement platform",
             version="0.1.0",
@@ -208,20 +230,12 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
             render_plugins=[SwaggerRenderPlugin()],
         ),
         compression_config=CompressionConfig(backend="gzip", minimum_size=1024, exclude_opt_key="skip_compression"),
-        request_max_body_size=settings.max_body_bytes,
-        state=State(
-            {
-                "platform": platform,
-                "scheduler": runner,
-                "pdf": PdfRenderer(templates),
-                "public_cache": PublicCache(settings.public_cache_seconds),
-            }
-        ),
-        logging_config=None,  # ours (JSON lines with request ids) is set up above
-        lifespan=[lifespan],
+        request_max_body_size=max_body_bytes,
+        logging_config=None,  # ours (JSON lines with request ids) is set up by bind
+        lifespan=[_lifespan],
         debug=False,
     )
     # Outside the router, so that its own 404 and 405 answers also carry the request id and
     # speak the visitor's language.
-    app.asgi_handler = RequestContextMiddleware(app.asgi_handler, platform)
+    app.asgi_handler = RequestContextMiddleware(app.asgi_handler)
     return app

@@ -29,6 +29,11 @@ CARE_COOKIE = "care"
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
+def _platform(scope: Scope) -> Platform:
+    """The platform the app was bound to (``procurement.app.bind``)."""
+    return scope["app"].state.platform  # type: ignore[no-any-return]
+
+
 def _headers(scope: Scope) -> dict[str, str]:
     return {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
 
@@ -59,9 +64,8 @@ class RequestContextMiddleware:
     exception handlers, with the request id.
     """
 
-    def __init__(self, app: ASGIApp, platform: Platform) -> None:
+    def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self.platform = platform
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -72,7 +76,7 @@ class RequestContextMiddleware:
         offered = headers.get("x-request-id", "")
         request_id = offered if _REQUEST_ID.match(offered) else uuid.uuid4().hex
         rid_token = request_id_var.set(request_id)
-        lang_token = language_var.set(choose_language(cookies.get(LANGUAGE_COOKIE), self.platform.settings.default_language))
+        lang_token = language_var.set(choose_language(cookies.get(LANGUAGE_COOKIE), _platform(scope).settings.default_language))
         state: dict[str, Any] = scope.setdefault("state", {})
         state["care_mode"] = cookies.get(CARE_COOKIE) == "1"
         state["actor"] = None
@@ -109,9 +113,8 @@ class RequestContextMiddleware:
 class ActorMiddleware:
     """Per route, inside the exception handlers: who is acting (a database read)."""
 
-    def __init__(self, app: ASGIApp, platform: Platform) -> None:
+    def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self.platform = platform
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
@@ -119,8 +122,9 @@ class ActorMiddleware:
             found = credentials(headers, _cookies(headers))
             if found:
                 token, how = found
-                async with self.platform.db.transaction(write=False) as session:
-                    actor = await sessions.resolve_token(session, self.platform, token)
+                platform = _platform(scope)
+                async with platform.db.transaction(write=False) as session:
+                    actor = await sessions.resolve_token(session, platform, token)
                 if actor is not None:
                     # CSRF goes by how the token came, not by how it was issued: whatever rides
                     # in the cookie is sent by the browser on its own, so it needs the CSRF token.

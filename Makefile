@@ -11,8 +11,9 @@ RUN_PACKAGES := libharfbuzz-subset0 fonts-noto-cjk
 TEST_PACKAGES := $(RUN_PACKAGES) poppler-utils
 BROWSER_PACKAGES := chromium
 
-# Two workers on two cores; each worker gets its own PostgreSQL database.
-PYTEST_ARGS ?= -n 2 --dist loadfile
+# Two workers on two cores; each worker gets its own PostgreSQL database. The groups keep a
+# module's tests on one worker and the demo tests together (tests/conftest.py).
+PYTEST_ARGS ?= -n 2 --dist loadgroup
 
 .PHONY: run test venv system-run system-test bench lint clean
 

@@ -7,19 +7,22 @@ local server at 127.0.0.1:5432 if one answers; otherwise those runs are skipped 
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import Connection, Engine, create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
 
-from procurement.app import create_app
+from procurement.app import bind, build_app
 from procurement.audit.chain import GENESIS_HASH
 from procurement.clock import FrozenClock
 from procurement.identity import schemas, service
@@ -48,6 +51,28 @@ def _postgres_admin_url() -> tuple[str | None, str]:
     return url, ""
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Groups for ``--dist loadgroup`` (the Makefile's): a module's tests stay on one worker
+    (module fixtures such as the browser's live server are made once), except that every test
+    marked ``demo`` goes to one worker, so the demo is loaded once per run, not once per worker."""
+    for item in items:
+        group = "demo" if item.get_closest_marker("demo") else item.nodeid.split("::", 1)[0]
+        item.add_marker(pytest.mark.xdist_group(group))
+
+
+@contextmanager
+def _admin(url: str) -> Iterator[Connection]:
+    """A connection to the server's maintenance database, outside any transaction (CREATE/DROP DATABASE)."""
+    engine = create_engine(make_url(url).set(drivername="postgresql+psycopg", database="postgres"), isolation_level="AUTOCOMMIT",
+                           poolclass=NullPool)
+    try:
+        with engine.connect() as conn:
+            yield conn
+    finally:
+        engine.dispose()
+
+
 @pytest.fixture(scope="session")
 def postgres_template(worker_id: str) -> Iterator[str | None]:
     """A freshly migrated PostgreSQL database for this test process, or None."""
@@ -55,16 +80,14 @@ def postgres_template(worker_id: str) -> Iterator[str | None]:
     if admin_url is None:
         pytest.skip(reason)
     name = f"procurement_test_{worker_id}_{os.getpid()}"
-    admin = create_engine(make_url(admin_url).set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
+    with _admin(admin_url) as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
     upgrade(url)
     yield url
-    with admin.connect() as conn:
+    with _admin(admin_url) as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 @pytest.fixture(scope="session")
@@ -74,20 +97,47 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+_reset_engines: dict[str, Engine] = {}
+
+_EMPTY_ALL = """
+SELECT string_agg(format('DELETE FROM %I', tablename), '; ')
+FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'
+"""
+_RESTART_SEQUENCES = """
+SELECT setval(s.oid::regclass, 1, false)
+FROM pg_class s JOIN pg_namespace n ON n.oid = s.relnamespace
+WHERE s.relkind = 'S' AND n.nspname = 'public'
+"""
+
+
 def reset_postgres(url: str) -> None:
-    engine = create_engine(make_url(url).set(drivername="postgresql+psycopg"))
+    """Empties every table and restarts every id sequence, as a fresh migration leaves them.
+
+    DELETE rather than TRUNCATE: TRUNCATE makes new files for each of some 80 tables (about
+    0.5 s a test, measured), DELETE of a test's few rows takes milliseconds. The replica role
+    switches off the foreign-key and append-only triggers for this transaction only, so the
+    order of the tables does not matter and the audit tables can be emptied.
+    """
+    engine = _reset_engines.get(url)
+    if engine is None:
+        engine = _reset_engines[url] = create_engine(make_url(url).set(drivername="postgresql+psycopg"), poolclass=NullPool)
     with engine.begin() as conn:
-        tables = conn.execute(
-            text("SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'")
-        ).scalars().all()
-        conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+        conn.execute(text("SET LOCAL session_replication_role = replica"))
+        conn.exec_driver_sql(conn.execute(text(_EMPTY_ALL)).scalar_one())
+        conn.execute(text(_RESTART_SEQUENCES))
         conn.execute(text("INSERT INTO audit_head (id, seq, entry_hash) VALUES (1, 0, :g)"), {"g": GENESIS_HASH})
-    engine.dispose()
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) -> str:
-    """A migrated, empty database of each kind; each test gets its own."""
+    """A migrated, empty database of each kind; each test gets its own.
+
+    A test marked ``demo`` gets instead a copy of a database (and data directory, under
+    ``tmp_path / "var"``) where ``procurement demo`` has already run: see ``demo_template``.
+    """
+    if request.node.get_closest_marker("demo"):
+        template = request.getfixturevalue(f"demo_template_{request.param}")
+        return template.copy_to(tmp_path)
     if request.param == "sqlite":
         path = tmp_path / "procurement.db"
         shutil.copyfile(sqlite_template, path)
@@ -97,10 +147,9 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template
     return url
 
 
-@pytest.fixture
-def settings(tmp_path: Path, database_url: str) -> Settings:
+def make_settings(data_dir: Path, database_url: str) -> Settings:
     return Settings(
-        data_dir=tmp_path / "var",
+        data_dir=data_dir,
         database_url=database_url,
         # Cheap Argon2 in tests: the cost is a setting, the algorithm is the same.
         argon2_memory_kib=1024,
@@ -111,6 +160,79 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
         # Tests read what they just wrote; the cache has its own test.
         public_cache_seconds=0,
     )
+
+
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str) -> Settings:
+    return make_settings(tmp_path / "var", database_url)
+
+
+@dataclass(frozen=True)
+class DemoTemplate:
+    """A database and data directory where the full demo was loaded once, with the tests' clock.
+
+    A full load takes some 25 s; a copy a fraction of a second. The copy is exactly what the
+    load left (the demo's passwords live in the data directory, its keys too), so a test sees
+    what a fresh ``load_demo`` would have given it, and a second ``load_demo`` is a no-op.
+    """
+
+    data_dir: Path
+    sqlite_path: Path | None = None
+    postgres_url: str | None = None
+
+    def copy_to(self, tmp_path: Path) -> str:
+        shutil.copytree(self.data_dir, tmp_path / "var")
+        if self.sqlite_path is not None:
+            path = tmp_path / "procurement.db"
+            shutil.copyfile(self.sqlite_path, path)
+            return f"sqlite+aiosqlite:///{path}"
+        assert self.postgres_url is not None
+        template = make_url(self.postgres_url)
+        copy = template.set(database=f"{template.database}_copy")
+        with _admin(self.postgres_url) as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{copy.database}" WITH (FORCE)'))
+            conn.execute(text(f'CREATE DATABASE "{copy.database}" TEMPLATE "{template.database}"'))
+        return copy.render_as_string(hide_password=False)
+
+
+def _load_demo(data_dir: Path, database_url: str) -> None:
+    from procurement.demo import load_demo
+
+    async def load() -> None:
+        platform = Platform.build(make_settings(data_dir, database_url), clock=FrozenClock())
+        try:
+            await load_demo(platform)
+        finally:
+            await platform.close()
+
+    asyncio.run(load())
+
+
+@pytest.fixture(scope="session")
+def demo_template_sqlite(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> DemoTemplate:
+    root = tmp_path_factory.mktemp("demo-sqlite")
+    shutil.copyfile(sqlite_template, root / "demo.db")
+    _load_demo(root / "var", f"sqlite+aiosqlite:///{root / 'demo.db'}")
+    return DemoTemplate(data_dir=root / "var", sqlite_path=root / "demo.db")
+
+
+@pytest.fixture(scope="session")
+def demo_template_postgres(tmp_path_factory: pytest.TempPathFactory, postgres_template: str) -> Iterator[DemoTemplate]:
+    url = make_url(postgres_template)
+    demo = url.set(database=f"{url.database}_demo")
+    with _admin(postgres_template) as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{demo.database}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{demo.database}"'))
+    demo_url = demo.render_as_string(hide_password=False)
+    upgrade(demo_url)
+    root = tmp_path_factory.mktemp("demo-postgres")
+    _load_demo(root / "var", demo_url)
+    yield DemoTemplate(data_dir=root / "var", postgres_url=demo_url)
+    with _admin(postgres_template) as conn:
+        for name in (demo.database, f"{demo.database}_copy"):
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 @pytest.fixture
@@ -125,9 +247,18 @@ async def platform(settings: Settings, clock: FrozenClock) -> AsyncIterator[Plat
     await built.close()
 
 
+_built_apps: dict[int, Litestar] = {}
+
+
 @pytest.fixture
 def app(settings: Settings, clock: FrozenClock) -> Litestar:
-    return create_app(settings, clock=clock, run_scheduler=False)
+    """The app bound to this test's platform: the routes are built once per process (and body
+    limit) and bound again for each test, which is what ``create_app`` does in two steps."""
+    built = _built_apps.get(settings.max_body_bytes)
+    if built is None:
+        built = _built_apps[settings.max_body_bytes] = build_app(max_body_bytes=settings.max_body_bytes)
+    bind(built, settings, clock=clock, run_scheduler=False)
+    return built
 
 
 @pytest.fixture

@@ -29,11 +29,12 @@ from procurement.identity.models import Organisation, User
 from procurement.supervision.models import RiskAlert
 from procurement.tenders.models import Notice, Tender
 
-# A full demo load costs ~25 s. The first test loads it on both databases (twice, for
-# idempotency); the tests that only read what it made run on SQLite, the database `make run` uses.
-sqlite_only = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+# A full demo load costs ~25 s: the tests marked `demo` start from a copy of one load per
+# test process and database (tests/conftest.py, DemoTemplate), and load again to check that a
+# second load changes nothing.
 
 
+@pytest.mark.demo
 async def test_demo_accounts_log_in_and_a_second_load_changes_nothing(platform, client) -> None:
     accounts = await load_demo(platform)
     assert {name for name, _, _ in accounts} == {
@@ -58,7 +59,7 @@ async def test_demo_accounts_log_in_and_a_second_load_changes_nothing(platform, 
 LIVE = Tender.code.not_like("DEMO-STATS-%")  # type: ignore[attr-defined]
 
 
-@sqlite_only
+@pytest.mark.demo
 async def test_demo_tenders_cover_the_states_and_the_public_sees_only_the_published(platform, client) -> None:
     await load_demo(platform)
     async with platform.db.transaction(write=False) as session:
@@ -72,7 +73,7 @@ async def test_demo_tenders_cover_the_states_and_the_public_sees_only_the_publis
     assert len({t["region"] for t in public}) >= 3
 
 
-@sqlite_only
+@pytest.mark.demo
 async def test_demo_history_reads_forward_in_time_with_its_notices(platform, client) -> None:
     await load_demo(platform)
     async with platform.db.transaction(write=False) as session:
@@ -86,6 +87,7 @@ async def test_demo_history_reads_forward_in_time_with_its_notices(platform, cli
     assert amendment["deadline_moved"]
 
 
+@pytest.mark.demo
 async def test_demo_bids_from_one_address_raise_one_alert_after_the_deadline(platform, client) -> None:
     await load_demo(platform)
     async with platform.db.transaction(write=False) as session:
@@ -99,7 +101,7 @@ async def test_demo_bids_from_one_address_raise_one_alert_after_the_deadline(pla
         assert (await session.execute(select(func.count()).select_from(RiskAlert).where(RiskAlert.rule == "same_address"))).scalar_one() == 1
 
 
-@sqlite_only
+@pytest.mark.demo
 async def test_demo_blacklist_has_entries_in_force_expired_and_lifted(platform, client) -> None:
     await load_demo(platform)
     public = (await client.get("/api/credit/entries")).json()["items"]
@@ -115,6 +117,7 @@ async def test_demo_blacklist_has_entries_in_force_expired_and_lifted(platform, 
 POOL = Expert.user_id.is_(None)  # type: ignore[union-attr]
 
 
+@pytest.mark.demo
 async def test_demo_expert_pool_and_a_completed_draw_that_verifies(platform, client) -> None:
     await load_demo(platform)
     async with platform.db.transaction(write=False) as session:

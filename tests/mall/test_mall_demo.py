@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select
 
 from procurement.credit.demo import load_credit_demo
@@ -10,6 +11,7 @@ from procurement.mall.demo import load_mall_demo
 from procurement.mall.models import Product, ReferencePrice
 
 
+@pytest.mark.demo
 async def test_the_mall_demo_lists_products_and_hides_the_blacklisted_supplier(platform, client) -> None:
     await _load_demo_accounts(platform)
     await load_mall_demo(platform)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select
 
 from procurement.demo import _load_demo_accounts
@@ -9,6 +10,7 @@ from procurement.mall.demo import load_mall_demo
 from procurement.mall.order_models import Budget, Competition, Order, OrderStatus, Quote
 
 
+@pytest.mark.demo
 async def test_the_demo_has_orders_in_every_state(platform) -> None:
     await _load_demo_accounts(platform)
     await load_mall_demo(platform)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from sqlalchemy import func, select
 
 from bidding.award.models import AwardCandidate, AwardLot
@@ -22,6 +23,7 @@ from procurement.statistics.periods import Period
 from procurement.tenders.models import Tender
 
 
+@pytest.mark.demo
 async def test_the_demo_year_has_trades_across_tracks_and_regions_and_loads_once(platform) -> None:
     await load_demo(platform)
     await load_demo(platform)

@@ -265,13 +265,7 @@ async def _read_pool(session: AsyncSession, specialties: set[str], evaluation_da
 
 def _snapshot(rows: Sequence[Any], others: Sequence[Any], sittings: dict[int, list[lib.Sitting]], drawn_this_month: dict[int, int],
               evaluation_date: date) -> lib.PoolSnapshot:
-    """The snapshot from what ``_read_pool`` read.
-
-    The experts are made with ``lib.Expert.unchecked``: the tables and this function already
-    give what its checks would check (the types, a known status, a non-empty id), and they were
-    a third of the time spent making them. Absences are still checked (``DateRange``), since no
-    constraint keeps their last day after their first.
-    """
+    """The snapshot from what ``_read_pool`` read."""
     codes: dict[int, list[str]] = defaultdict(list)
     columns: dict[int, Any] = {}  # the expert's row (the same for each of its specialties)
     for row in rows:
@@ -298,7 +292,7 @@ def _snapshot(rows: Sequence[Any], others: Sequence[Any], sittings: dict[int, li
     for expert_id, (_, _, region, status, expires, employer) in columns.items():
         job = jobs.get(employer) or jobs.setdefault(employer, (lib.Employment(employer),))
         held_codes = tuple(codes[expert_id])
-        experts.append(lib.Expert.unchecked(
+        experts.append(lib.Expert(
             id=str(expert_id), specialties=code_sets.get(held_codes) or code_sets.setdefault(held_codes, frozenset(held_codes)),
             region=region, status=_STATUS.get(status, lib.ExpertStatus.dismissed),
             qualification_expires=expires, employers=(*job, *past_jobs[expert_id]) if expert_id in past_jobs else job,

@@ -1,7 +1,8 @@
 """The expert draw: deterministic, committed, verifiable (docs/expert-draw.md).
 
-A pure library (the standard library only; ``cryptography`` allowed; an import-linter contract
-keeps it so): the service, the CLI ``procurement draw verify`` and the supervisor page share it.
+A pure library (the standard library, and ``msgspec`` for its records and canonical JSON; an
+import-linter contract keeps it so): the service, the CLI ``procurement draw verify`` and the
+supervisor page share it.
 
 - ``PoolSnapshot.of(experts)`` → canonical bytes and ``digest``.
 - ``DrawRequest(...).check()`` → refuses a committee the law does not allow, naming the article.

@@ -10,28 +10,25 @@ from __future__ import annotations
 
 import gc
 import hashlib
-import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date
 
-# One encoder built once, since building one per call costs more than encoding. Without the
-# circular-reference check (a dictionary update per array, and a pool snapshot has some
-# 100,000 arrays): the values encoded here are built by this library and never contain
-# themselves, and the output is the same either way.
-_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True, allow_nan=False, check_circular=False)
+import msgspec
+
+# msgspec rather than the standard library's json: it encodes the records of the pool
+# (msgspec structs, as arrays) in C, dates as YYYY-MM-DD and sets sorted. The bytes are the
+# ones json.dumps(v, ensure_ascii=False, separators=(",", ":"), sort_keys=True) gives for the
+# same values (tests/experts/test_draw_snapshot.py checks it): "deterministic" sorts object
+# keys and set members by code point, as Python sorts strings.
+_ENCODER = msgspec.json.Encoder(order="deterministic")
 
 
 def canonical_json(value: object) -> bytes:
-    return _ENCODER.encode(value).encode()
+    return _ENCODER.encode(value)
 
 
 def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
-
-
-def iso(day: date | None) -> str | None:
-    return None if day is None else day.isoformat()
 
 
 @contextmanager

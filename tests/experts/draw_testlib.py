@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 
+import msgspec
+
 from expert_pool.draw import DrawRequest, Expert, PoolSnapshot
 
 EVALUATION = date(2026, 6, 15)
@@ -18,7 +20,7 @@ SEED = bytes(range(32))
 def expert(expert_id: str, *specialties: str, **changes: object) -> Expert:
     base = Expert(id=expert_id, specialties=frozenset(specialties or ("civil",)), region="460105",
                   qualification_expires=date(2028, 12, 31))
-    return replace(base, **changes)  # type: ignore[arg-type]
+    return msgspec.structs.replace(base, **changes)
 
 
 def request(**changes: object) -> DrawRequest:

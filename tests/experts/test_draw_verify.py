@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 
+import msgspec
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -78,7 +79,7 @@ def test_an_altered_snapshot_is_caught(recorded) -> None:  # type: ignore[no-unt
     quiet = PoolSnapshot.of([*snapshot.experts, expert("ZZZ", "geology")])
     assert verify(quiet, req, SEED, outcome).codes == ("snapshot_digest_mismatch",)
     seated = outcome.seats[0].expert_id
-    loud = PoolSnapshot.of([e if e.id != seated else replace(e, draws_this_month=99) for e in snapshot.experts])
+    loud = PoolSnapshot.of([e if e.id != seated else msgspec.structs.replace(e, draws_this_month=99) for e in snapshot.experts])
     result = verify(loud, req, SEED, outcome)
     assert "snapshot_digest_mismatch" in result.codes and not result.ok
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from procurement.actor import SYSTEM_ACTOR_NAME, Actor
@@ -29,6 +29,15 @@ from procurement.clock import Clock
 from procurement.errors import InvalidInput, NotFound
 from procurement.keys import PlatformKeys
 from procurement.observability import request_id_var
+
+# The head's two statements, built once: every change on the platform appends an entry.
+_ADVANCE_HEAD = (
+    update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq + 1)
+    .returning(AuditHead.seq, AuditHead.entry_hash, AuditHead.frontier)
+)
+_SET_HEAD = (  # parameter names unlike the columns': an UPDATE keeps those for its SET clause
+    update(AuditHead).where(AuditHead.id == 1).values(entry_hash=bindparam("new_hash"), frontier=bindparam("new_frontier"))
+)
 
 
 async def record(
@@ -71,14 +80,7 @@ async def record_with_proof(
     With ``sign_checkpoint`` in the same transaction, that makes a proof anyone can check
     offline at once (a bid receipt carries one).
     """
-    seq, prev_hash, frontier_json = (
-        await session.execute(
-            update(AuditHead)
-            .where(AuditHead.id == 1)
-            .values(seq=AuditHead.seq + 1)
-            .returning(AuditHead.seq, AuditHead.entry_hash, AuditHead.frontier)
-        )
-    ).one()
+    seq, prev_hash, frontier_json = (await session.execute(_ADVANCE_HEAD)).one()
     details_json = chain.canonical_json(dict(details or {}))
     entry = AuditEntry(
         seq=seq,
@@ -102,9 +104,7 @@ async def record_with_proof(
     session.add(entry)
     if embargo is not None:
         session.add(AuditEmbargo(seq=seq, key=embargo))
-    await session.execute(
-        update(AuditHead).where(AuditHead.id == 1).values(entry_hash=entry.entry_hash, frontier=_frontier_json(tree))
-    )
+    await session.execute(_SET_HEAD, {"new_hash": entry.entry_hash, "new_frontier": _frontier_json(tree)})
     await session.flush()
     return entry, path
 

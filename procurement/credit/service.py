@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import ColumnElement, and_, insert, or_, select
+from sqlalchemy import ColumnElement, and_, bindparam, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
@@ -48,6 +48,15 @@ def in_force(today: date | ColumnElement[date]) -> ColumnElement[bool]:
     )
 
 
+# Each organisation's code with the entries in force against it. Built once: the check runs at
+# every bid and every mall order, and building the statement cost more than running it.
+_ENTRIES_AGAINST = (
+    select(Organisation.id, Organisation.uscc, BlacklistEntry)
+    .outerjoin(BlacklistEntry, and_(BlacklistEntry.uscc == Organisation.uscc, in_force(bindparam("today"))))
+    .where(Organisation.id.in_(bindparam("ids", expanding=True))).order_by(BlacklistEntry.id)
+)
+
+
 def _record(
     session: Session, platform: Platform, purpose: str, organisation_ids: list[int] | None, uscc: str | None, subject_type: str, subject_id: object
 ) -> CheckResult:
@@ -64,12 +73,7 @@ def _record(
     else:
         if not organisation_ids:
             raise ValueError("a credit check needs at least one organisation")
-        query = (
-            select(Organisation.id, Organisation.uscc, BlacklistEntry)
-            .outerjoin(BlacklistEntry, and_(BlacklistEntry.uscc == Organisation.uscc, in_force(today)))
-            .where(Organisation.id.in_(organisation_ids)).order_by(BlacklistEntry.id)
-        )
-        rows = [tuple(row) for row in session.execute(query)]
+        rows = [tuple(row) for row in session.execute(_ENTRIES_AGAINST, {"ids": organisation_ids, "today": today})]
         codes = {organisation_id: code for organisation_id, code, _ in rows}
         missing = [i for i in organisation_ids if i not in codes]
         if missing:

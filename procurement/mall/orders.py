@@ -21,7 +21,18 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import Select, String, and_, cast, delete, exists, func, or_, select
+from sqlalchemy import (
+    Select,
+    String,
+    and_,
+    bindparam,
+    cast,
+    delete,
+    exists,
+    func,
+    or_,
+    select,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -105,6 +116,14 @@ async def _by_key(session: AsyncSession, organisation_id: int, key: str) -> list
     return list((await session.execute(query)).scalars())
 
 
+# Built once (see catalogue.NOW): each product with whether it is on sale now and delivered to the region.
+_CHECKOUT_PRODUCTS = select(
+    Product,
+    catalogue.on_sale_clause(catalogue.NOW, catalogue.TODAY).label("on_sale"),
+    exists().where(ProductRegion.product_id == Product.id, ProductRegion.region == bindparam("region")).label("delivered"),
+).where(Product.id.in_(bindparam("ids", expanding=True)))
+
+
 async def _checked_products(session: AsyncSession, platform: Platform, ids: list[int], data: OrderIn, today: date) -> list[Product]:
     """The products ordered, each refused with its reason unless it can be bought and delivered.
 
@@ -113,10 +132,8 @@ async def _checked_products(session: AsyncSession, platform: Platform, ids: list
     check is kept for every order. Only a product not on sale costs more queries, to say why.
     The stock UPDATE at the end tests sale and price again, under the row lock.
     """
-    delivered = exists().where(ProductRegion.product_id == Product.id, ProductRegion.region == data.delivery_region)
-    on_sale = catalogue.on_sale_clause(platform.clock.now(), today)
-    query = select(Product, on_sale.label("on_sale"), delivered.label("delivered")).where(Product.id.in_(ids))
-    found = {p.id: (p, bool(sale), bool(there)) for p, sale, there in (await session.execute(query)).all()}
+    rows = await session.execute(_CHECKOUT_PRODUCTS, {"ids": ids, "region": data.delivery_region, **catalogue.sale_times(platform)})
+    found = {p.id: (p, bool(sale), bool(there)) for p, sale, there in rows.all()}
     for index, product_id in enumerate(ids):
         if product_id not in found:
             raise InvalidInput.for_field(f"body.items[{index}].product_id", N_("there is no product %(id)s"), id=product_id)
@@ -142,13 +159,16 @@ async def _checked_products(session: AsyncSession, platform: Platform, ids: list
     return products
 
 
+_UNIT = (
+    select(Organisation.region, Budget.id)
+    .outerjoin(Budget, and_(Budget.organisation_id == Organisation.id, Budget.year == bindparam("year")))
+    .where(Organisation.id == bindparam("organisation_id"))
+)
+
+
 async def _unit(session: AsyncSession, organisation_id: int, year: int) -> tuple[str, int | None]:
     """The purchasing unit's region (its purchase limits) and its budget for the year, if it has one."""
-    query = (
-        select(Organisation.region, Budget.id).outerjoin(Budget, and_(Budget.organisation_id == Organisation.id, Budget.year == year))
-        .where(Organisation.id == organisation_id)
-    )
-    region, budget_id = (await session.execute(query)).one()
+    region, budget_id = (await session.execute(_UNIT, {"organisation_id": organisation_id, "year": year})).one()
     return region, budget_id
 
 

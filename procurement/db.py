@@ -163,12 +163,20 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self, *, write: bool = True) -> AsyncIterator[AsyncSession]:
-        """A session whose work commits at the end of the block, or rolls back on error."""
+        """A session whose work commits at the end of the block, or rolls back on error.
+
+        An error that carries ``kept`` work (``DomainError.kept``) has that work committed on its
+        own after the rollback, when this task no longer holds any lock (SQLite's write lock
+        included).
+        """
         async with self.sessionmaker(write=write)() as session:
             try:
                 yield session
-            except BaseException:
+            except BaseException as error:
                 await session.rollback()
+                kept = getattr(error, "kept", None)
+                if kept is not None:
+                    await self.write(kept)
                 raise
             await session.commit()
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 
 def N_(message: str) -> str:  # noqa: N802 - the conventional name for "mark, translate later"
@@ -40,6 +41,10 @@ class DomainError(Exception):
     status = 400
     slug = "bad-request"
     title = "Bad request"
+    # Work (synchronous ORM calls) that must be committed although the transaction this error
+    # rolls back is lost: ``Database.transaction`` runs it in a transaction of its own after the
+    # rollback. A refused credit check is kept this way (``credit.require_clear_kept``).
+    kept: Callable[[Any], object] | None = None
 
     def __init__(self, template: str, *, errors: list[FieldError] | None = None, **params: object) -> None:
         self.template = template

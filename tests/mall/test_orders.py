@@ -3,11 +3,14 @@ the scheduler's cancellation of unconfirmed orders, and savings."""
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import select
 
+from procurement.credit.models import CreditCheck
 from procurement.identity.models import Role
 from procurement.jobs import build_registry
 from procurement.scheduler.framework import sweep
@@ -128,6 +131,12 @@ async def test_a_sanctioned_or_blacklisted_suppliers_product_is_refused_naming_w
     await in_force(client, shop.mall.operator, shop.mall.supervisor, uscc, starts_on="2026-01-01", ends_on="2026-12-31")
     blacklisted = await shop.order()
     assert blacklisted.status_code == 403 and "blacklist" in blacklisted.json()["detail"]
+    # The checks kept: the placed order's (committed with it) and the refusal's (committed on its
+    # own after the rollback); the first attempt's passed check went with the frozen order.
+    async with platform.db.transaction(write=False) as session:
+        checks = (await session.execute(select(CreditCheck).where(CreditCheck.purpose == "mall_order").order_by(CreditCheck.id))).scalars().all()
+    assert [(c.passed, c.organisation_id) for c in checks] == [(True, shop.supplier.organisation_id), (False, shop.supplier.organisation_id)]
+    assert json.loads(checks[1].seen)[0]["uscc"] == uscc
 
 
 async def test_an_unconfirmed_order_is_cancelled_by_the_scheduler_and_gives_everything_back(client, users, platform, clock) -> None:

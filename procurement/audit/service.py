@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from procurement.actor import SYSTEM_ACTOR_NAME, Actor
@@ -35,6 +35,7 @@ _ADVANCE_HEAD = (
     update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq + 1)
     .returning(AuditHead.seq, AuditHead.entry_hash, AuditHead.frontier)
 )
+_ENTRY_COLUMNS = [column.name for column in AuditEntry.__table__.columns]  # type: ignore[attr-defined]
 _SET_HEAD = (  # parameter names unlike the columns': an UPDATE keeps those for its SET clause
     update(AuditHead).where(AuditHead.id == 1).values(entry_hash=bindparam("new_hash"), frontier=bindparam("new_frontier"))
 )
@@ -101,11 +102,12 @@ async def record_with_proof(
     entry.entry_hash = chain.entry_hash(entry_fields(entry))
     tree = chain.MerkleAccumulator(seq - 1, [bytes.fromhex(h) for h in json.loads(frontier_json)])
     path = tree.append_with_proof(chain.leaf_hash(entry.entry_hash))
-    session.add(entry)
+    # Core INSERTs, not the unit of work: an entry is final, and at every change on the platform
+    # the flush cost more than the statement. The entry returned is a detached record of the row.
+    await session.execute(insert(AuditEntry), [{column: getattr(entry, column) for column in _ENTRY_COLUMNS}])
     if embargo is not None:
-        session.add(AuditEmbargo(seq=seq, key=embargo))
+        await session.execute(insert(AuditEmbargo), [{"seq": seq, "key": embargo}])
     await session.execute(_SET_HEAD, {"new_hash": entry.entry_hash, "new_frontier": _frontier_json(tree)})
-    await session.flush()
     return entry, path
 
 

@@ -34,10 +34,12 @@ from procurement.observability import request_id_var
 _ADVANCE_HEAD = (
     update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq + 1)
     .returning(AuditHead.seq, AuditHead.entry_hash, AuditHead.frontier)
+    .execution_options(synchronize_session=False)  # no search of the session for copies to update: none is read after
 )
 _ENTRY_COLUMNS = [column.name for column in AuditEntry.__table__.columns]  # type: ignore[attr-defined]
 _SET_HEAD = (  # parameter names unlike the columns': an UPDATE keeps those for its SET clause
     update(AuditHead).where(AuditHead.id == 1).values(entry_hash=bindparam("new_hash"), frontier=bindparam("new_frontier"))
+    .execution_options(synchronize_session=False)  # no search of the session for copies to update: none is read after
 )
 
 

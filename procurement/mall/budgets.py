@@ -132,6 +132,7 @@ _RESERVE = (
     .where(Budget.organisation_id == bindparam("unit_id"), Budget.year == bindparam("budget_year"),
            Budget.amount_fen - Budget.committed_fen >= bindparam("amount"))
     .values(committed_fen=Budget.committed_fen + bindparam("amount")).returning(Budget.id)
+    .execution_options(synchronize_session=False)  # no search of the session for copies to update: none is read after
 )
 
 

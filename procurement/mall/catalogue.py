@@ -64,6 +64,7 @@ _TAKE_STOCK = (
     .where(Product.id == bindparam("product_id"), Product.stock >= bindparam("quantity"), Product.price_fen == bindparam("price_fen_read"),
            on_sale_clause(NOW, TODAY))
     .values(stock=Product.stock - bindparam("quantity")).returning(Product.stock)
+    .execution_options(synchronize_session=False)  # no search of the session for copies to update: none is read after
 )
 _PRICE_ON_SALE = select(Product.price_fen).where(Product.id == bindparam("product_id"), on_sale_clause(NOW, TODAY))
 

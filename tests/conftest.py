@@ -25,6 +25,7 @@ from sqlalchemy.pool import NullPool
 from procurement.app import bind, build_app
 from procurement.audit.chain import GENESIS_HASH
 from procurement.clock import FrozenClock
+from procurement.demo import load_demo
 from procurement.identity import schemas, service
 from procurement.identity.models import OrganisationKind, Role
 from procurement.identity.uscc import make_uscc
@@ -133,7 +134,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template
     """A migrated, empty database of each kind; each test gets its own.
 
     A test marked ``demo`` gets instead a copy of a database (and data directory, under
-    ``tmp_path / "var"``) where ``procurement demo`` has already run: see ``demo_template``.
+    ``tmp_path / "var"``) where ``procurement demo`` has already run: see ``DemoTemplate``.
     """
     if request.node.get_closest_marker("demo"):
         template = request.getfixturevalue(f"demo_template_{request.param}")
@@ -160,8 +161,6 @@ def make_settings(data_dir: Path, database_url: str) -> Settings:
         # Tests read what they just wrote; the cache has its own test.
         public_cache_seconds=0,
     )
-
-
 
 
 @pytest.fixture
@@ -198,8 +197,6 @@ class DemoTemplate:
 
 
 def _load_demo(data_dir: Path, database_url: str) -> None:
-    from procurement.demo import load_demo
-
     async def load() -> None:
         platform = Platform.build(make_settings(data_dir, database_url), clock=FrozenClock())
         try:

@@ -3,8 +3,9 @@
 Purposes in use: ``registration`` (supplier self-registration, by USCC: the organisation
 does not exist yet), ``documents`` (obtaining tender documents), ``bid_submission``,
 ``opening``, ``award``, ``mall_listing``, ``mall_order``.
-Every check is stored with what it saw; a refusal must be kept too, so callers whose
-transaction rolls back on the refusal use ``check_kept`` or ``require_clear_kept``.
+Every check is stored with what it saw. A refusal must be kept even though the caller's
+transaction rolls back on it: such callers use ``check_kept`` (committed on its own) or
+``require_clear_kept`` (the refusal's records committed after the rollback).
 """
 
 from __future__ import annotations

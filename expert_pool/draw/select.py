@@ -34,7 +34,7 @@ from dataclasses import dataclass
 
 from expert_pool.draw.encoding import canonical_json, collector_paused, sha256_hex
 from expert_pool.draw.errors import InsufficientExperts, InvalidDecline
-from expert_pool.draw.exclusions import Reason, reasons_against
+from expert_pool.draw.exclusions import Reason, exclusions
 from expert_pool.draw.request import DrawRequest
 from expert_pool.draw.snapshot import Expert, PoolSnapshot
 
@@ -152,18 +152,13 @@ class _Draw:
         self.request, self.seed = request, seed
         wanted = set(request.specialties)
         self.candidates: dict[str, list[Expert]] = {s: [] for s in request.specialties}
-        exclusions: list[Exclusion] = []
-        for expert in snapshot.experts:  # sorted by id, so the exclusions come out sorted too
-            asked = expert.specialties & wanted
-            if not asked:
-                continue
-            reasons = reasons_against(expert, request)
-            if reasons:
-                exclusions.append(Exclusion(expert.id, reasons))
-                continue
-            for specialty in asked:
-                self.candidates[specialty].append(expert)
-        self.exclusions = tuple(exclusions)
+        asked = [e for e in snapshot.experts if not e.specialties.isdisjoint(wanted)]  # sorted by id, as the pool
+        excluded = exclusions(asked, request)
+        self.exclusions = tuple(Exclusion(asked[i].id, excluded[i]) for i in sorted(excluded))
+        for i, expert in enumerate(asked):
+            if i not in excluded:
+                for specialty in expert.specialties & wanted:
+                    self.candidates[specialty].append(expert)
         self.seats: dict[str, list[Drawn]] = {s: [] for s in request.specialties}
         self.reserves: dict[str, list[Drawn]] = {s: [] for s in request.specialties}
         self.drawn: set[str] = set()  # everyone seated or reserved in any round, declined included

@@ -178,8 +178,8 @@ async def _main(args: argparse.Namespace, env: dict[str, str]) -> None:
         started = time.perf_counter()
         await _fill(platform, args.experts)
         async with platform.db.transaction() as session:
-            # Planner statistics, as a pool in service has (PostgreSQL's autovacuum would gather
-            # them at some point during the run, and the plans, hence both timings, with them).
+            # Planner statistics, as a pool in service has. Without them PostgreSQL's plans (and so
+            # both timings) depended on whether autovacuum had analysed the new tables yet.
             await session.execute(text("ANALYZE"))
         note(f"{args.experts:,} experts loaded in {time.perf_counter() - started:.1f} s")
         await _draw(platform, actor, tender_id)  # warm both paths up

@@ -57,7 +57,7 @@ REASON_LABELS = {
     "unavailable": N_("Unavailable on an evaluation day"),
     "recent_sitting": N_("Sat on a tender of the same purchaser recently"),
     "monthly_draw_limit": N_("Drawn too often this month"),
-    "project_supervisor": N_("Supervises this project"),
+    "project_supervisor": N_("On the staff of a body supervising this project"),
 }
 # What each check of the verification compares (the codes of ``draws.CHECKS``).
 CHECK_LABELS = {

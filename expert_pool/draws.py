@@ -62,8 +62,9 @@ from procurement.errors import (
     InvalidInput,
     NotFound,
 )
-from procurement.identity.models import Organisation, Role
+from procurement.identity.models import Organisation, Role, User
 from procurement.platform import Platform
+from procurement.supervision.models import ProjectSupervisor
 from procurement.tenders import service as tenders
 from procurement.tenders.models import Tender, TenderStatus
 
@@ -163,6 +164,7 @@ async def make_draw(session: AsyncSession, platform: Platform, actor: Actor, ten
         purchaser_representatives=data.purchaser_representatives, allowed_regions=frozenset(data.allowed_regions),
         minimum_members=data.minimum_members, sitting_window_days=platform.settings.expert_sitting_window_days,
         max_draws_per_month=platform.settings.expert_max_draws_per_month or None,  # 0: no limit
+        project_supervisor_ids=await _supervising_experts(session, tender.id),  # type: ignore[arg-type]
     ))
     snapshot = await pool_snapshot(session, set(request.specialties), data.evaluation_date,
                                    sitting_window_days=request.sitting_window_days)
@@ -222,6 +224,18 @@ async def _bidders(session: AsyncSession, tender: Tender, lot: int | None) -> fr
     if lot is not None:
         query = query.where(Bid.lot_number == lot)
     return frozenset((await session.execute(query.distinct())).scalars())
+
+
+async def _supervising_experts(session: AsyncSession, tender_id: int) -> frozenset[str]:
+    """The pool's experts on the staff of a body supervising the tender (its assigned supervisors' bodies).
+
+    行政监督部门的工作人员不得担任本部门负责监督项目的评标委员会成员 [招标投标法实施条例 第四十六条]:
+    an expert whose current employer is such a body is kept off the committee.
+    """
+    bodies = (select(Organisation.uscc).join(User, User.organisation_id == Organisation.id)  # type: ignore[arg-type]
+              .join(ProjectSupervisor, ProjectSupervisor.user_id == User.id).where(ProjectSupervisor.tender_id == tender_id))  # type: ignore[arg-type]
+    found = await session.execute(select(Expert.id).where(Expert.employer_uscc.in_(bodies)))  # type: ignore[attr-defined]
+    return frozenset(str(expert_id) for expert_id in found.scalars())
 
 
 async def pool_snapshot(session: AsyncSession, specialties: set[str], evaluation_date: date, *,

@@ -65,7 +65,10 @@ from procurement.scheduler.runner import SchedulerRunner
 from procurement.settings import Settings
 from procurement.statistics.controllers import StatisticsController
 from procurement.statistics.pages import StatisticsPages, SupervisionStatisticsPages
-from procurement.supervision.controllers import RiskAlertController
+from procurement.supervision.controllers import (
+    ProjectSupervisorController,
+    RiskAlertController,
+)
 from procurement.supervision.pages import SupervisionPages
 from procurement.tenders.controllers import (
     CalendarController,
@@ -190,6 +193,7 @@ def build_app(*, max_body_bytes: int) -> Litestar:
             FeedController,
             AtomFeedController,
             RiskAlertController,
+            ProjectSupervisorController,
             ExpertPoolController,
             ExpertDrawController,
             InvitationController,

@@ -20,4 +20,4 @@ def test_models_and_migrations_agree(database_url: str) -> None:
     finally:
         engine.dispose()
     assert differences == [], f"models and migrations differ; write a migration: {differences}"
-    assert head == "0031_tender_mall_category"
+    assert head == "0032_project_supervisor"

@@ -59,7 +59,7 @@ RELATIVE_BIDDER = _reason("relative_bidder", "A relative of the expert represent
 UNAVAILABLE = _reason("unavailable", "The expert is unavailable from %(detail)s")
 RECENT_SITTING = _reason("recent_sitting", "The expert sat on a tender of the same purchaser on %(detail)s")
 MONTHLY_LIMIT = _reason("monthly_draw_limit", "The expert has already been drawn %(detail)s times this month")
-PROJECT_SUPERVISOR = _reason("project_supervisor", "The expert supervises this project")
+PROJECT_SUPERVISOR = _reason("project_supervisor", "The expert works for a body supervising this project")
 
 
 Excluded = list[tuple[int, Reason]]  # (position in the candidates, why)
@@ -147,8 +147,9 @@ def monthly_draw_limit(experts: Sequence[Expert], request: DrawRequest) -> Exclu
 
 
 def project_supervisor(experts: Sequence[Expert], request: DrawRequest) -> Excluded:
-    # Supervisors may not sit on projects they supervise [DOMAIN.md, Experts]; the platform may
-    # know it from the project (the request) or from the expert's record (the snapshot).
+    # The staff of a body supervising the project may not sit on its committee [招标投标法实施条例
+    # 第四十六条]; the platform knows it from the project (the request: experts employed by a body
+    # whose supervisors are assigned to it) or from the expert's record (the snapshot).
     supervisors, tender = request.project_supervisor_ids, request.tender_id
     return [(i, PROJECT_SUPERVISOR()) for i, e in enumerate(experts) if e.id in supervisors or tender in e.supervised_tenders]
 

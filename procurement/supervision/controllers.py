@@ -6,13 +6,13 @@ import json
 from datetime import datetime
 from typing import Annotated, Any
 
-from litestar import Controller, get, post
+from litestar import Controller, delete, get, post
 from litestar.params import PathParameter, QueryParameter
 from pydantic import BaseModel, Field
 
-from procurement.identity.models import Role
-from procurement.supervision import rules, service
-from procurement.supervision.models import AlertState, RiskAlert
+from procurement.identity.models import Role, User
+from procurement.supervision import assignments, rules, service
+from procurement.supervision.models import AlertState, ProjectSupervisor, RiskAlert
 from procurement.web.deps import MAX_ID, CurrentActor, DbSession, PlatformDep
 from procurement.web.guards import requires_roles
 
@@ -96,3 +96,46 @@ class RiskAlertController(Controller):
     @post("/{alert_id:int}/close", summary="Close an alert, with the reason", status_code=200)
     async def close(self, data: CloseIn, session: DbSession, platform: PlatformDep, actor: CurrentActor, alert_id: AlertId) -> AlertOut:
         return alert_out(await service.close(session, platform, actor, alert_id, data.reason))
+
+
+TenderId = Annotated[int, PathParameter(ge=1, le=MAX_ID, description="the tender's id")]
+UserId = Annotated[int, PathParameter(ge=1, le=MAX_ID, description="the supervisor's user id")]
+
+
+class SupervisorIn(BaseModel):
+    user_id: int = Field(ge=1, le=MAX_ID, description="an active supervisor of the caller's own supervising body (the caller included)")
+
+
+class ProjectSupervisorOut(BaseModel):
+    user_id: int
+    username: str
+    display_name: str
+    assigned_by: int
+    assigned_at: datetime
+
+
+class ProjectSupervisorController(Controller):
+    """Supervisors assigned to oversee a tender; the expert draw keeps them off its committee."""
+
+    tags = ["Supervision"]
+    guards = [SUPERVISORS]
+    path = "/api/tenders/{tender_id:int}/supervisors"
+
+    @get("/", summary="The supervisors assigned to a tender")
+    async def list_supervisors(self, session: DbSession, actor: CurrentActor, tender_id: TenderId) -> list[ProjectSupervisorOut]:
+        return [_supervisor_out(assigned, user) for assigned, user in await assignments.supervisors_of(session, actor, tender_id)]
+
+    @post("/", summary="Assign a supervisor of the caller's own body to oversee a tender", status_code=201)
+    async def assign(self, data: SupervisorIn, session: DbSession, platform: PlatformDep, actor: CurrentActor,
+                     tender_id: TenderId) -> list[ProjectSupervisorOut]:
+        await assignments.assign(session, platform, actor, tender_id, data.user_id)
+        return [_supervisor_out(assigned, user) for assigned, user in await assignments.supervisors_of(session, actor, tender_id)]
+
+    @delete("/{user_id:int}", summary="Withdraw a supervisor from a tender", status_code=204)
+    async def withdraw(self, session: DbSession, platform: PlatformDep, actor: CurrentActor, tender_id: TenderId, user_id: UserId) -> None:
+        await assignments.withdraw(session, platform, actor, tender_id, user_id)
+
+
+def _supervisor_out(assigned: ProjectSupervisor, user: User) -> ProjectSupervisorOut:
+    return ProjectSupervisorOut(user_id=user.id, username=user.username, display_name=user.display_name,  # type: ignore[arg-type]
+                                assigned_by=assigned.assigned_by, assigned_at=assigned.assigned_at)

@@ -66,3 +66,14 @@ class RiskThreshold(SQLModel, table=True):
     category: str = Field(default="", max_length=16)
     value: str = Field(max_length=40)  # a decimal number, as text: exact on every database
     note: str = Field(default="", max_length=300)
+
+
+class ProjectSupervisor(SQLModel, table=True):
+    """A supervisor assigned to oversee a tender (项目监督人员): kept off its evaluation committee."""
+
+    __tablename__ = "project_supervisor"
+
+    tender_id: int = Field(foreign_key="tender.id", primary_key=True)
+    user_id: int = Field(foreign_key="user_account.id", primary_key=True, index=True)
+    assigned_by: int = Field(foreign_key="user_account.id")
+    assigned_at: datetime = timestamp()

@@ -164,7 +164,7 @@ async def make_draw(session: AsyncSession, platform: Platform, actor: Actor, ten
         purchaser_representatives=data.purchaser_representatives, allowed_regions=frozenset(data.allowed_regions),
         minimum_members=data.minimum_members, sitting_window_days=platform.settings.expert_sitting_window_days,
         max_draws_per_month=platform.settings.expert_max_draws_per_month or None,  # 0: no limit
-        project_supervisor_ids=await _supervising_experts(session, tender.id),  # type: ignore[arg-type]
+        project_supervisor_ids=await _supervising_experts(session, tender.id),
     ))
     snapshot = await pool_snapshot(session, set(request.specialties), data.evaluation_date,
                                    sitting_window_days=request.sitting_window_days)

@@ -41,4 +41,14 @@ def timestamp(*, nullable: bool = False, index: bool = False, **kwargs: Any) -> 
     )
 
 
-__all__ = ["datetime", "timestamp"]
+def row_of(record: Any, *, without: tuple[str, ...] = ()) -> dict[str, Any]:
+    """A table object's column values by name, for a Core INSERT of a row made as an object.
+
+    Where a row is final, a Core INSERT costs less than the unit of work's flush (an audit entry,
+    an order's lines, a kept credit check). ``without`` leaves columns for the database to fill
+    (an id).
+    """
+    return {column.name: getattr(record, column.name) for column in record.__table__.columns if column.name not in without}
+
+
+__all__ = ["datetime", "row_of", "timestamp"]

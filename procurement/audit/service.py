@@ -28,6 +28,7 @@ from procurement.audit.models import (
 from procurement.clock import Clock
 from procurement.errors import InvalidInput, NotFound
 from procurement.keys import PlatformKeys
+from procurement.models_base import row_of
 from procurement.observability import request_id_var
 
 # The head's two statements, built once: every change on the platform appends an entry.
@@ -36,7 +37,6 @@ _ADVANCE_HEAD = (
     .returning(AuditHead.seq, AuditHead.entry_hash, AuditHead.frontier)
     .execution_options(synchronize_session=False)  # no search of the session for copies to update: none is read after
 )
-_ENTRY_COLUMNS = [column.name for column in AuditEntry.__table__.columns]  # type: ignore[attr-defined]
 _SET_HEAD = (  # parameter names unlike the columns': an UPDATE keeps those for its SET clause
     update(AuditHead).where(AuditHead.id == 1).values(entry_hash=bindparam("new_hash"), frontier=bindparam("new_frontier"))
     .execution_options(synchronize_session=False)  # no search of the session for copies to update: none is read after
@@ -106,7 +106,7 @@ async def record_with_proof(
     path = tree.append_with_proof(chain.leaf_hash(entry.entry_hash))
     # Core INSERTs, not the unit of work: an entry is final, and at every change on the platform
     # the flush cost more than the statement. The entry returned is a detached record of the row.
-    await session.execute(insert(AuditEntry), [{column: getattr(entry, column) for column in _ENTRY_COLUMNS}])
+    await session.execute(insert(AuditEntry), [row_of(entry)])
     if embargo is not None:
         await session.execute(insert(AuditEmbargo), [{"seq": seq, "key": embargo}])
     await session.execute(_SET_HEAD, {"new_hash": entry.entry_hash, "new_frontier": _frontier_json(tree)})

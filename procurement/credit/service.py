@@ -23,6 +23,7 @@ from procurement.clock import to_display
 from procurement.credit.models import BlacklistEntry, CreditCheck, EntryStatus
 from procurement.errors import Forbidden
 from procurement.identity.models import Organisation
+from procurement.models_base import row_of
 from procurement.platform import Platform
 
 
@@ -153,13 +154,10 @@ async def require_clear_kept(
     result = await session.run_sync(_work(platform, purpose, organisation_ids, uscc, subject_type, subject_id))
     if not result.passed:
         error = refusal(result)
-        rows = [{column: getattr(check, column) for column in _CHECK_COLUMNS} for check in result.checks]
+        rows = [row_of(check, without=("id",)) for check in result.checks]
         error.kept = lambda kept_session: kept_session.execute(insert(CreditCheck), rows)
         raise error
     return result
-
-
-_CHECK_COLUMNS = [column.name for column in CreditCheck.__table__.columns if column.name != "id"]  # type: ignore[attr-defined]
 
 
 async def require_consortium_clear(

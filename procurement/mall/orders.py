@@ -54,6 +54,7 @@ from procurement.mall.order_models import (
     OrderStatus,
 )
 from procurement.mall.order_schemas import AcceptanceIn, OrderIn
+from procurement.models_base import row_of
 from procurement.platform import Platform
 from procurement.tenders.money import FEN_PER_YUAN
 
@@ -213,11 +214,9 @@ async def _insert(session: AsyncSession, order: Order, items: list[OrderItem]) -
         item.order_id = order.id  # type: ignore[assignment]
     # The lines in one Core INSERT, not the unit of work: they are final, and a second flush cost
     # more than the statement at every checkout. The objects stay detached records of what was stored.
-    await session.execute(insert(OrderItem), [{column: getattr(item, column) for column in _ITEM_COLUMNS} for item in items])
+    await session.execute(insert(OrderItem), [row_of(item, without=("id",)) for item in items])
     return order
 
-
-_ITEM_COLUMNS = [column.name for column in OrderItem.__table__.columns if column.name != "id"]  # type: ignore[attr-defined]
 
 
 async def _audit_placed(session: AsyncSession, platform: Platform, actor: Actor, order: Order, items: list[OrderItem]) -> None:
